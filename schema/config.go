@@ -1,0 +1,320 @@
+package schema
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ConfigFile is where the Company's configuration lives in a zones repository.
+const ConfigFile = "zoneward.yaml"
+
+// Config is zoneward.yaml: the Company's provider, people and policy.
+type Config struct {
+	Provider ProviderConfig `yaml:"provider"`
+	Company  Company        `yaml:"company"`
+	Policy   Policy         `yaml:"policy"`
+	GitHub   GitHub         `yaml:"github"`
+	Serve    Serve          `yaml:"serve"`
+}
+
+// ProviderConfig names the provider; its other keys belong to the provider
+// and are decoded by it through Decode, so schema knows no provider's options.
+type ProviderConfig struct {
+	Type string `yaml:"type"`
+
+	file string
+	node *yaml.Node
+}
+
+// Decode decodes the provider block into v, a pointer to the provider's
+// options struct whose yaml tags name its keys. "type" is accepted and
+// ignored. Unknown keys and wrong types are errors with positions.
+func (p ProviderConfig) Decode(v any) error {
+	if p.node == nil {
+		return nil
+	}
+	n := *p.node
+	n.Content = nil
+	for i := 0; i+1 < len(p.node.Content); i += 2 {
+		if p.node.Content[i].Value == "type" {
+			continue
+		}
+		n.Content = append(n.Content, p.node.Content[i], p.node.Content[i+1])
+	}
+	errs := decodeStrict(p.file, &n, v)
+	errs.Sort()
+	return errs.Err()
+}
+
+// UnmarshalYAML keeps the node so that Decode can read the provider's keys.
+func (p *ProviderConfig) UnmarshalYAML(n *yaml.Node) error {
+	var t struct {
+		Type string `yaml:"type"`
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "type" {
+				if err := n.Content[i+1].Decode(&t.Type); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	p.Type = t.Type
+	p.node = n
+	return nil
+}
+
+// Company lists the Company's people and the files it runs itself.
+type Company struct {
+	// Admins are GitHub users ("@bob") and teams ("@acme/dns-admins"). An
+	// owner listed here never makes a file active: only a tenant does.
+	Admins []string `yaml:"admins"`
+	// Files are glob patterns (path.Match, plus "**" for any depth) of
+	// files the Company runs itself; they are active without a tenant.
+	Files []string `yaml:"files"`
+}
+
+// IsAdmin reports whether owner (a CODEOWNERS owner or a GitHub login,
+// with or without "@") is listed in Admins. GitHub logins and team names
+// are case-insensitive.
+func (c Company) IsAdmin(owner string) bool {
+	o := normalizeOwner(owner)
+	for _, a := range c.Admins {
+		if normalizeOwner(a) == o {
+			return true
+		}
+	}
+	return false
+}
+
+func normalizeOwner(s string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "@"))
+}
+
+// RunsFile reports whether file matches one of Files.
+func (c Company) RunsFile(file string) bool {
+	for _, pat := range c.Files {
+		if globMatch(pat, file) {
+			return true
+		}
+	}
+	return false
+}
+
+// globMatch is path.Match with "**" matching any number of path elements.
+func globMatch(pattern, name string) bool {
+	if !strings.Contains(pattern, "**") {
+		ok, _ := path.Match(pattern, name)
+		return ok
+	}
+	pp := strings.Split(pattern, "/")
+	np := strings.Split(name, "/")
+	var match func(pp, np []string) bool
+	match = func(pp, np []string) bool {
+		for len(pp) > 0 {
+			if pp[0] == "**" {
+				for i := 0; i <= len(np); i++ {
+					if match(pp[1:], np[i:]) {
+						return true
+					}
+				}
+				return false
+			}
+			if len(np) == 0 {
+				return false
+			}
+			if ok, _ := path.Match(pp[0], np[0]); !ok {
+				return false
+			}
+			pp, np = pp[1:], np[1:]
+		}
+		return len(np) == 0
+	}
+	return match(pp, np)
+}
+
+// Policy is the Company's rules for what files may contain and what a plan
+// may do.
+type Policy struct {
+	Types      []string   `yaml:"types"` // allowed record types; empty: all supported
+	TTL        TTLPolicy  `yaml:"ttl"`
+	Thresholds Thresholds `yaml:"thresholds"`
+	Revoked    string     `yaml:"revoked"`   // RevokedFreeze or RevokedPurge
+	Unmanaged  string     `yaml:"unmanaged"` // UnmanagedKeep or UnmanagedDelete
+}
+
+// Values of Policy.Revoked and Policy.Unmanaged.
+const (
+	RevokedFreeze   = "freeze"
+	RevokedPurge    = "purge"
+	UnmanagedKeep   = "keep"
+	UnmanagedDelete = "delete"
+)
+
+// TTLPolicy bounds record TTLs, in seconds.
+type TTLPolicy struct {
+	Min     uint32 `yaml:"min"`
+	Max     uint32 `yaml:"max"`
+	Default uint32 `yaml:"default"`
+}
+
+// Thresholds refuse plans that would change too much of a zone at once:
+// a zone with at least MinRecords records may have at most Update of them
+// updated and Delete of them deleted (fractions), unless forced. octoDNS
+// uses the same 30% / 10 records defaults.
+type Thresholds struct {
+	Update     float64 `yaml:"update"`
+	Delete     float64 `yaml:"delete"`
+	MinRecords int     `yaml:"min_records"`
+}
+
+// GitHub configures revocation by repository access and pull-request
+// comments. Empty Repository turns remote checks off.
+type GitHub struct {
+	Repository string `yaml:"repository"` // "owner/name"
+	TokenEnv   string `yaml:"token_env"`
+	APIURL     string `yaml:"api_url"`
+}
+
+// Serve configures the `zoneward serve` daemon.
+type Serve struct {
+	Listen           string `yaml:"listen"`
+	Branch           string `yaml:"branch"`
+	Schedule         string `yaml:"schedule"`
+	WebhookSecretEnv string `yaml:"webhook_secret_env"`
+	Remote           string `yaml:"remote"`
+	StateFile        string `yaml:"state_file"`
+}
+
+// DefaultConfig returns the configuration that applies where zoneward.yaml
+// is silent.
+func DefaultConfig() Config {
+	return Config{
+		Provider: ProviderConfig{Type: "zonefile"},
+		Policy: Policy{
+			TTL:        TTLPolicy{Min: 60, Max: 86400, Default: 3600},
+			Thresholds: Thresholds{Update: 0.3, Delete: 0.3, MinRecords: 10},
+			Revoked:    RevokedFreeze,
+			Unmanaged:  UnmanagedKeep,
+		},
+		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN"},
+		Serve: Serve{
+			Listen:           ":8080",
+			Branch:           "main",
+			Schedule:         "@every 15m",
+			WebhookSecretEnv: "ZONEWARD_WEBHOOK_SECRET",
+			StateFile:        ".zoneward/state.json",
+		},
+	}
+}
+
+// ParseConfig parses zoneward.yaml. Keys it does not know are errors, so
+// that a misspelt policy never silently falls back to a default.
+func ParseConfig(data []byte) (Config, ErrorList) {
+	cfg := DefaultConfig()
+	n, errs := parseYAML(ConfigFile, data)
+	if errs != nil {
+		return cfg, errs
+	}
+	if n.Kind != yaml.MappingNode {
+		return cfg, ErrorList{Errorf(nodePos(ConfigFile, n), "zoneward.yaml must be a mapping of provider, company, policy, github and serve")}
+	}
+	errs = decodeStrict(ConfigFile, n, &cfg)
+	cfg.Provider.file = ConfigFile
+	errs = append(errs, cfg.check(n)...)
+	errs.Sort()
+	return cfg, errs
+}
+
+// check validates values that decoding alone cannot, pointing at the key.
+func (c *Config) check(root *yaml.Node) ErrorList {
+	var errs ErrorList
+	at := func(keys ...string) Pos {
+		n := root
+		for _, k := range keys {
+			next := lookup(n, k)
+			if next == nil {
+				break
+			}
+			n = next
+		}
+		return nodePos(ConfigFile, n)
+	}
+	if c.Provider.Type == "" {
+		errs.Add(at("provider"), "provider.type is required (zonefile or cloudflare)")
+	}
+	switch c.Policy.Revoked {
+	case RevokedFreeze, RevokedPurge:
+	default:
+		errs.Add(at("policy", "revoked"), "policy.revoked is %q; use freeze or purge", c.Policy.Revoked)
+	}
+	switch c.Policy.Unmanaged {
+	case UnmanagedKeep, UnmanagedDelete:
+	default:
+		errs.Add(at("policy", "unmanaged"), "policy.unmanaged is %q; use keep or delete", c.Policy.Unmanaged)
+	}
+	t := c.Policy.TTL
+	if t.Min > t.Max {
+		errs.Add(at("policy", "ttl"), "policy.ttl.min (%d) is above policy.ttl.max (%d)", t.Min, t.Max)
+	} else if t.Default < t.Min || t.Default > t.Max {
+		errs.Add(at("policy", "ttl", "default"), "policy.ttl.default (%d) is outside %d..%d", t.Default, t.Min, t.Max)
+	}
+	th := c.Policy.Thresholds
+	if th.Update < 0 || th.Update > 1 {
+		errs.Add(at("policy", "thresholds", "update"), "policy.thresholds.update is %v; use a fraction from 0 to 1 (0.3 is 30%%)", th.Update)
+	}
+	if th.Delete < 0 || th.Delete > 1 {
+		errs.Add(at("policy", "thresholds", "delete"), "policy.thresholds.delete is %v; use a fraction from 0 to 1 (0.3 is 30%%)", th.Delete)
+	}
+	for i, ty := range c.Policy.Types {
+		if !KnownType(strings.ToUpper(ty)) {
+			errs.Add(at("policy", "types"), "policy.types[%d]: unknown record type %q (supported: %s)", i, ty, strings.Join(Types, ", "))
+		}
+	}
+	for i, pat := range c.Company.Files {
+		if _, err := path.Match(strings.ReplaceAll(pat, "**", "x"), ""); err != nil {
+			errs.Add(at("company", "files"), "company.files[%d]: bad pattern %q: %v", i, pat, err)
+		}
+	}
+	for i, a := range c.Company.Admins {
+		if !strings.HasPrefix(a, "@") {
+			errs.Add(at("company", "admins"), "company.admins[%d]: %q is not a GitHub user or team; write it as in CODEOWNERS (\"@login\" or \"@org/team\")", i, a)
+		}
+	}
+	if c.Serve.Schedule != "" {
+		if _, err := parseDurationOrCron(c.Serve.Schedule); err != nil {
+			errs.Add(at("serve", "schedule"), "serve.schedule %q: %v", c.Serve.Schedule, err)
+		}
+	}
+	return errs
+}
+
+// parseDurationOrCron accepts the forms robfig/cron's parser takes; only
+// "@every" durations are checked here, the rest by the daemon.
+func parseDurationOrCron(s string) (time.Duration, error) {
+	if d, ok := strings.CutPrefix(s, "@every "); ok {
+		dur, err := time.ParseDuration(d)
+		if err != nil {
+			return 0, fmt.Errorf("bad duration: %w", err)
+		}
+		return dur, nil
+	}
+	return 0, nil
+}
+
+func lookup(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}

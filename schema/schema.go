@@ -1,0 +1,44 @@
+// Package schema reads a zones repository (zoneward.yaml, CODEOWNERS and the
+// octoDNS-format zone files under zones/) into a validated model.
+//
+// Everything here comes from pull requests, so it is untrusted: the loader
+// reads only the files it names from the fs.FS it is given, never follows
+// includes, and quotes user text in every error it returns.
+package schema
+
+// Record is one resource record declared by a zone or subtree file.
+// A file's record with several values becomes one Record per value.
+type Record struct {
+	Name  string // fully qualified, lower-case, punycode, trailing dot
+	Type  string // upper-case mnemonic: "A", "MX", "ALIAS", …
+	TTL   uint32 // resolved: the file's ttl, or policy.ttl.default
+	Value string // canonical RFC 1035 presentation form of the rdata (ALIAS: the target)
+
+	// Options from octoDNS's `octodns: {cloudflare: {…}}` block. Providers
+	// that cannot honour them ignore them.
+	Proxied bool
+	AutoTTL bool
+	Comment string
+
+	Pos Pos // where the value (or the record, for single-value records) is written
+}
+
+// Key identifies a record's place in a zone: its name and type.
+func (r Record) Key() string { return r.Name + " " + r.Type }
+
+// File is one zone file (zones/<zone>.yaml) or subtree file
+// (zones/<zone>/<label>.yaml).
+type File struct {
+	Path    string   // slash-separated path in the repository
+	Zone    string   // the zone it belongs to, fully qualified: "acme.dev."
+	Origin  string   // the name it speaks for: the zone, or "<label>.<zone>"
+	Records []Record // sorted by name, type, value
+	Errs    ErrorList
+}
+
+// Subtree reports whether f is a subtree file rather than a zone file.
+func (f *File) Subtree() bool { return f.Origin != f.Zone }
+
+// Valid reports whether the file passed validation. Nothing from an
+// invalid file is ever written.
+func (f *File) Valid() bool { return len(f.Errs) == 0 }

@@ -1,0 +1,106 @@
+package schema
+
+import (
+	"errors"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// decodeStrict decodes n into v (a pointer to a struct) and reports, at
+// their positions, keys that v has no field for and values of the wrong
+// type. yaml.v3's KnownFields works only on a Decoder over bytes, which
+// would lose the positions of a node nested in a larger document.
+func decodeStrict(file string, n *yaml.Node, v any) ErrorList {
+	var errs ErrorList
+	checkKeys(file, n, reflect.TypeOf(v).Elem(), &errs)
+	if err := n.Decode(v); err != nil {
+		errs = append(errs, yamlErrors(file, err)...)
+	}
+	return errs
+}
+
+func checkKeys(file string, n *yaml.Node, t reflect.Type, errs *ErrorList) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if tag == "" || tag == "-" || !f.IsExported() {
+				continue
+			}
+			fields[tag] = f.Type
+			names = append(names, tag)
+		}
+		sort.Strings(names)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			if !ok {
+				*errs = append(*errs, Errorf(nodePos(file, k), "unknown key %q (known keys: %s)", k.Value, strings.Join(names, ", ")))
+				continue
+			}
+			checkKeys(file, val, ft, errs)
+		}
+	case (t.Kind() == reflect.Slice) && n.Kind == yaml.SequenceNode:
+		for _, c := range n.Content {
+			checkKeys(file, c, t.Elem(), errs)
+		}
+	}
+}
+
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// yamlErrors turns yaml.v3's errors ("yaml: line 3: …", or a TypeError
+// listing "line 3: cannot unmarshal …") into positioned Errors.
+func yamlErrors(file string, err error) ErrorList {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	var out ErrorList
+	for _, m := range msgs {
+		pos := Pos{File: file}
+		if sm := yamlLine.FindStringSubmatch(m); sm != nil {
+			pos.Line, _ = strconv.Atoi(sm[1])
+			m = sm[2]
+		}
+		if pos.Line == 0 {
+			pos.Line = 1
+		}
+		out = append(out, Errorf(pos, "%s", m))
+	}
+	return out
+}
+
+func nodePos(file string, n *yaml.Node) Pos {
+	return Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+// parseYAML parses data as one YAML document and returns its top node. An
+// empty document yields an empty mapping.
+func parseYAML(file string, data []byte) (*yaml.Node, ErrorList) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, yamlErrors(file, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
+	}
+	return doc.Content[0], nil
+}
