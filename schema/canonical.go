@@ -1,0 +1,62 @@
+package schema
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// CanonicalValue returns the canonical form of rdata for a record of type
+// typ: miekg/dns's presentation form of the parsed rdata, with domain names
+// in it lower-cased and fully qualified. Every producer of record values
+// (the file parser, each provider reading back) goes through it, so that
+// equal records compare equal as strings and a plan after an apply is empty.
+// ALIAS, which has no wire type, is canonicalised as a CNAME target.
+func CanonicalValue(typ, rdata string) (string, error) {
+	t := strings.ToUpper(typ)
+	if t == "ALIAS" {
+		t = "CNAME"
+	}
+	if _, ok := dns.StringToType[t]; !ok {
+		return "", fmt.Errorf("unknown record type %q", typ)
+	}
+	rr, err := dns.NewRR(". 3600 IN " + t + " " + rdata)
+	if err != nil {
+		return "", fmt.Errorf("%s %q: %w", typ, rdata, err)
+	}
+	if rr == nil {
+		return "", fmt.Errorf("%s: empty value", typ)
+	}
+	return RRValue(rr), nil
+}
+
+// RRValue returns the canonical value of rr (see CanonicalValue).
+func RRValue(rr dns.RR) string {
+	lowerNames(rr)
+	return strings.TrimPrefix(rr.String(), rr.Header().String())
+}
+
+// lowerNames folds the case of the domain names inside rr's rdata; DNS
+// names compare case-insensitively (RFC 4343), text does not.
+func lowerNames(rr dns.RR) {
+	low := func(s *string) { *s = strings.ToLower(dns.Fqdn(*s)) }
+	switch r := rr.(type) {
+	case *dns.CNAME:
+		low(&r.Target)
+	case *dns.NS:
+		low(&r.Ns)
+	case *dns.PTR:
+		low(&r.Ptr)
+	case *dns.MX:
+		low(&r.Mx)
+	case *dns.SRV:
+		low(&r.Target)
+	case *dns.NAPTR:
+		low(&r.Replacement)
+	case *dns.HTTPS:
+		low(&r.Target)
+	case *dns.SVCB:
+		low(&r.Target)
+	}
+}
