@@ -99,15 +99,15 @@ func normalizeOwner(s string) string {
 // RunsFile reports whether file matches one of Files.
 func (c Company) RunsFile(file string) bool {
 	for _, pat := range c.Files {
-		if globMatch(pat, file) {
+		if companyGlob(pat, file) {
 			return true
 		}
 	}
 	return false
 }
 
-// globMatch is path.Match with "**" matching any number of path elements.
-func globMatch(pattern, name string) bool {
+// companyGlob is path.Match with "**" matching any number of path elements.
+func companyGlob(pattern, name string) bool {
 	if !strings.Contains(pattern, "**") {
 		ok, _ := path.Match(pattern, name)
 		return ok
