@@ -1,0 +1,623 @@
+// Package githubtest is an in-process server that answers like GitHub's REST
+// API for the endpoints zoneward's GitHub client uses.
+//
+// It models one repository owned by an organization: its collaborators and
+// their roles, the organization's teams with their repository permission and
+// members, and the issue comments of pull requests. It paginates with Link
+// headers, answers conditional requests with 304 Not Modified, sends
+// rate-limit headers, and can be told to fail. It imports nothing from
+// zoneward because it models GitHub, not zoneward's types.
+package githubtest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Roles a collaborator can hold, from least to most.
+const (
+	Read     = "read"
+	Triage   = "triage"
+	Write    = "write"
+	Maintain = "maintain"
+	Admin    = "admin"
+)
+
+// Team permissions on a repository, as GitHub's API spells them.
+const (
+	Pull = "pull"
+	Push = "push"
+	// Triage, Maintain and Admin are spelt as for collaborators.
+)
+
+// Membership states of a team member.
+const (
+	Active  = "active"
+	Pending = "pending"
+)
+
+// RateLimit is the hourly request budget the server reports, GitHub's for
+// an authenticated user.
+const RateLimit = 5000
+
+// Request is one request the server received.
+type Request struct {
+	Method string
+	Path   string
+	Query  url.Values
+	Status int
+}
+
+// Comment is an issue comment on a pull request.
+type Comment struct {
+	ID     int64
+	PR     int
+	Author string
+	Body   string
+}
+
+type collaborator struct {
+	login string
+	id    int64
+	role  string
+}
+
+type team struct {
+	slug    string
+	id      int64
+	perm    string            // permission on the repository; "" for none
+	members map[string]member // keyed by lowercase login
+}
+
+type member struct {
+	login string
+	state string
+}
+
+// Server is an in-process GitHub REST API. Create it with [NewServer] and
+// Close it when done. Its methods are safe for concurrent use.
+type Server struct {
+	// URL is the API root, as "http://127.0.0.1:port"; pass it as the
+	// client's API URL.
+	URL string
+
+	srv         *httptest.Server
+	owner, repo string
+	start       time.Time
+
+	// mu guards everything below.
+	mu            sync.Mutex
+	token         string
+	login         string
+	nextID        int64
+	collaborators map[string]*collaborator // keyed by lowercase login
+	teams         map[string]*team         // keyed by lowercase slug
+	comments      []*Comment
+	remaining     int
+	rateLimited   bool
+	failStatus    int
+	forbidListing bool
+	log           []Request
+}
+
+// NewServer starts a server for the repository "owner/name", whose owner is
+// an organization. Requests need no token unless [Server.RequireToken] is
+// called. The caller must call Close.
+func NewServer(repository string) *Server {
+	owner, name, _ := strings.Cut(repository, "/")
+	s := &Server{
+		owner:         owner,
+		repo:          name,
+		start:         time.Now(),
+		login:         "zoneward-bot",
+		nextID:        1000,
+		collaborators: map[string]*collaborator{},
+		teams:         map[string]*team{},
+		remaining:     RateLimit,
+	}
+	mux := http.NewServeMux()
+	route := func(pattern string, h func(*http.Request) reply) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, h) })
+	}
+	route("GET /repos/{owner}/{repo}/collaborators", s.listCollaborators)
+	route("GET /repos/{owner}/{repo}/collaborators/{user}/permission", s.collaboratorPermission)
+	route("GET /repos/{owner}/{repo}/teams", s.listTeams)
+	route("GET /orgs/{org}/teams/{slug}/repos/{owner}/{repo}", s.teamRepo)
+	route("GET /orgs/{org}/teams/{slug}/memberships/{user}", s.teamMembership)
+	route("GET /repos/{owner}/{repo}/issues/{number}/comments", s.listComments)
+	route("POST /repos/{owner}/{repo}/issues/{number}/comments", s.createComment)
+	route("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
+	route("/", func(*http.Request) reply { return notFound() })
+	s.srv = httptest.NewServer(mux)
+	s.URL = s.srv.URL
+	return s
+}
+
+// Close shuts the server down, waiting for requests in flight.
+func (s *Server) Close() { s.srv.Close() }
+
+// Client returns an HTTP client for the server.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// RequireToken makes every request without "Authorization: Bearer token"
+// (or "token token") fail with 401 Bad credentials.
+func (s *Server) RequireToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.token = token
+}
+
+// SetLogin names the user the token authenticates as: the author of the
+// comments the server creates. The default is "zoneward-bot".
+func (s *Server) SetLogin(login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.login = login
+}
+
+// SetCollaborator gives login a role on the repository (Read, Triage,
+// Write, Maintain or Admin), adding it if new.
+func (s *Server) SetCollaborator(login, role string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := strings.ToLower(login)
+	if c, ok := s.collaborators[k]; ok {
+		c.role = role
+		return
+	}
+	s.nextID++
+	s.collaborators[k] = &collaborator{login: login, id: s.nextID, role: role}
+}
+
+// RemoveCollaborator takes away login's access to the repository.
+func (s *Server) RemoveCollaborator(login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.collaborators, strings.ToLower(login))
+}
+
+// SetTeam creates the organization's team slug if new and sets its
+// permission on the repository (Pull, Triage, Push, Maintain or Admin; ""
+// for none).
+func (s *Server) SetTeam(slug, perm string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.team(slug).perm = perm
+}
+
+// SetMember makes login a member of team slug in state Active or Pending,
+// creating the team (without repository access) if new.
+func (s *Server) SetMember(slug, login, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.team(slug).members[strings.ToLower(login)] = member{login: login, state: state}
+}
+
+// team returns the team slug, creating it. s.mu must be held.
+func (s *Server) team(slug string) *team {
+	k := strings.ToLower(slug)
+	t, ok := s.teams[k]
+	if !ok {
+		s.nextID++
+		t = &team{slug: slug, id: s.nextID, members: map[string]member{}}
+		s.teams[k] = t
+	}
+	return t
+}
+
+// AddComment seeds a comment by author on pull request pr and returns its ID.
+func (s *Server) AddComment(pr int, author, body string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	s.comments = append(s.comments, &Comment{ID: s.nextID, PR: pr, Author: author, Body: body})
+	return s.nextID
+}
+
+// Comments returns the comments on pull request pr, oldest first.
+func (s *Server) Comments(pr int) []Comment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Comment
+	for _, c := range s.comments {
+		if c.PR == pr {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+// SetRateLimited makes every request fail as GitHub does when the primary
+// rate limit is exhausted: 403 "API rate limit exceeded" with
+// X-RateLimit-Remaining: 0.
+func (s *Server) SetRateLimited(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateLimited = on
+}
+
+// Fail makes every request fail with status (a 5xx, or 429); 0 stops it.
+func (s *Server) Fail(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failStatus = status
+}
+
+// ForbidListing makes the collaborator and team listings answer 403, as
+// GitHub does for a token without push access, while the rate limit is
+// not exhausted.
+func (s *Server) ForbidListing(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forbidListing = on
+}
+
+// Requests returns the requests received since the last ResetLog.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
+}
+
+// NotModified counts the requests answered 304 since the last ResetLog.
+func (s *Server) NotModified() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.log {
+		if r.Status == http.StatusNotModified {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetLog forgets the requests received so far.
+func (s *Server) ResetLog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+}
+
+// Remaining returns the rate-limit budget left, as the server reports it.
+func (s *Server) Remaining() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remaining
+}
+
+// reply is a response computed under s.mu and written after it is released.
+type reply struct {
+	status int
+	header http.Header
+	body   any // JSON-encoded unless nil or []byte
+}
+
+func jsonReply(status int, body any) reply { return reply{status: status, body: body} }
+
+func message(status int, msg string) reply {
+	return jsonReply(status, map[string]string{
+		"message":           msg,
+		"documentation_url": "https://docs.github.com/rest",
+	})
+}
+
+func notFound() reply { return message(http.StatusNotFound, "Not Found") }
+
+// serve runs h under s.mu after the checks every GitHub request passes
+// through, then writes its reply with rate-limit headers.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, h func(*http.Request) reply) {
+	s.mu.Lock()
+	var rep reply
+	auth := r.Header.Get("Authorization")
+	switch {
+	case s.token != "" && auth != "Bearer "+s.token && auth != "token "+s.token:
+		rep = message(http.StatusUnauthorized, "Bad credentials")
+	case s.rateLimited:
+		rep = message(http.StatusForbidden, "API rate limit exceeded for user ID 1.")
+		s.remaining = 0
+	case s.failStatus != 0:
+		rep = message(s.failStatus, http.StatusText(s.failStatus))
+	default:
+		rep = h(r)
+	}
+	// GitHub does not count a 304 against the rate limit.
+	if rep.status != http.StatusNotModified && s.remaining > 0 {
+		s.remaining--
+	}
+	hdr := w.Header()
+	for k, v := range rep.header {
+		hdr[k] = v
+	}
+	reset := s.start.Add(time.Hour).Unix()
+	hdr.Set("X-RateLimit-Limit", strconv.Itoa(RateLimit))
+	hdr.Set("X-RateLimit-Remaining", strconv.Itoa(s.remaining))
+	hdr.Set("X-RateLimit-Used", strconv.Itoa(RateLimit-s.remaining))
+	hdr.Set("X-RateLimit-Reset", strconv.FormatInt(reset, 10))
+	hdr.Set("X-RateLimit-Resource", "core")
+	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Status: rep.status})
+	s.mu.Unlock()
+
+	var body []byte
+	switch b := rep.body.(type) {
+	case nil:
+	case []byte:
+		body = b
+	default:
+		body, _ = json.Marshal(b) // only maps, slices and strings: cannot fail
+	}
+	if body != nil {
+		hdr.Set("Content-Type", "application/json; charset=utf-8")
+	}
+	w.WriteHeader(rep.status)
+	w.Write(body)
+}
+
+// ours reports whether the request names the server's repository; GitHub
+// compares owner and repository names case-insensitively.
+func (s *Server) ours(r *http.Request) bool {
+	return strings.EqualFold(r.PathValue("owner"), s.owner) && strings.EqualFold(r.PathValue("repo"), s.repo)
+}
+
+// paginate answers a listing with one page of items, Link headers for the
+// others and an ETag, or 304 when If-None-Match names the page's ETag.
+func paginate(r *http.Request, items []any) reply {
+	q := r.URL.Query()
+	per, err := strconv.Atoi(q.Get("per_page"))
+	if err != nil || per <= 0 {
+		per = 30
+	}
+	per = min(per, 100)
+	page, err := strconv.Atoi(q.Get("page"))
+	if err != nil || page <= 0 {
+		page = 1
+	}
+	last := max(1, (len(items)+per-1)/per)
+	lo := min((page-1)*per, len(items))
+	hi := min(lo+per, len(items))
+	body, _ := json.Marshal(append([]any{}, items[lo:hi]...))
+	sum := sha256.Sum256(body)
+	etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+	h := http.Header{}
+	h.Set("ETag", etag)
+	link := func(p int, rel string) string {
+		u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path}
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set("page", strconv.Itoa(p))
+		u.RawQuery = v.Encode()
+		return fmt.Sprintf("<%s>; rel=%q", u.String(), rel)
+	}
+	var links []string
+	if page < last {
+		links = append(links, link(page+1, "next"), link(last, "last"))
+	}
+	if page > 1 {
+		links = append(links, link(page-1, "prev"), link(1, "first"))
+	}
+	if len(links) > 0 {
+		h.Set("Link", strings.Join(links, ", "))
+	}
+	for _, tag := range strings.Split(r.Header.Get("If-None-Match"), ",") {
+		if strings.TrimSpace(tag) == etag {
+			return reply{status: http.StatusNotModified, header: h}
+		}
+	}
+	return reply{status: http.StatusOK, header: h, body: body}
+}
+
+// rolePermissions is the permissions object GitHub reports for a role.
+func rolePermissions(role string) map[string]bool {
+	rank := map[string]int{Read: 1, Pull: 1, Triage: 2, Write: 3, Push: 3, Maintain: 4, Admin: 5}[role]
+	return map[string]bool{
+		"pull":     rank >= 1,
+		"triage":   rank >= 2,
+		"push":     rank >= 3,
+		"maintain": rank >= 4,
+		"admin":    rank >= 5,
+	}
+}
+
+func (s *Server) user(c *collaborator) map[string]any {
+	return map[string]any{
+		"login": c.login,
+		"id":    c.id,
+		"type":  "User",
+		"url":   s.URL + "/users/" + c.login,
+	}
+}
+
+func (s *Server) listCollaborators(r *http.Request) reply {
+	if !s.ours(r) {
+		return notFound()
+	}
+	if s.forbidListing {
+		return message(http.StatusForbidden, "Must have push access to view repository collaborators.")
+	}
+	cs := make([]*collaborator, 0, len(s.collaborators))
+	for _, c := range s.collaborators {
+		cs = append(cs, c)
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].id < cs[j].id })
+	items := make([]any, len(cs))
+	for i, c := range cs {
+		u := s.user(c)
+		u["permissions"] = rolePermissions(c.role)
+		u["role_name"] = c.role
+		items[i] = u
+	}
+	return paginate(r, items)
+}
+
+func (s *Server) collaboratorPermission(r *http.Request) reply {
+	if !s.ours(r) {
+		return notFound()
+	}
+	login := r.PathValue("user")
+	c, ok := s.collaborators[strings.ToLower(login)]
+	if !ok {
+		// GitHub answers "none" for a user who exists but has no access.
+		return jsonReply(http.StatusOK, map[string]any{
+			"permission": "none",
+			"role_name":  "",
+			"user":       map[string]any{"login": login},
+		})
+	}
+	// The legacy "permission" field folds maintain into write and triage
+	// into read; role_name keeps the role.
+	perm := map[string]string{Read: "read", Triage: "read", Write: "write", Maintain: "write", Admin: "admin"}[c.role]
+	u := s.user(c)
+	u["permissions"] = rolePermissions(c.role)
+	return jsonReply(http.StatusOK, map[string]any{"permission": perm, "role_name": c.role, "user": u})
+}
+
+func (s *Server) teamJSON(t *team) map[string]any {
+	return map[string]any{
+		"id":          t.id,
+		"slug":        t.slug,
+		"name":        t.slug,
+		"permission":  t.perm,
+		"permissions": rolePermissions(t.perm),
+		"url":         s.URL + "/orgs/" + s.owner + "/teams/" + t.slug,
+	}
+}
+
+func (s *Server) listTeams(r *http.Request) reply {
+	if !s.ours(r) {
+		return notFound()
+	}
+	if s.forbidListing {
+		return message(http.StatusForbidden, "Resource not accessible by integration")
+	}
+	ts := make([]*team, 0, len(s.teams))
+	for _, t := range s.teams {
+		if t.perm != "" {
+			ts = append(ts, t)
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].id < ts[j].id })
+	items := make([]any, len(ts))
+	for i, t := range ts {
+		items[i] = s.teamJSON(t)
+	}
+	return paginate(r, items)
+}
+
+func (s *Server) teamRepo(r *http.Request) reply {
+	t, ok := s.teams[strings.ToLower(r.PathValue("slug"))]
+	if !ok || !strings.EqualFold(r.PathValue("org"), s.owner) || !s.ours(r) || t.perm == "" {
+		return notFound()
+	}
+	// Without the repository media type GitHub only confirms with 204.
+	if !strings.Contains(r.Header.Get("Accept"), "application/vnd.github.v3.repository+json") {
+		return reply{status: http.StatusNoContent}
+	}
+	return jsonReply(http.StatusOK, map[string]any{
+		"id":          1,
+		"name":        s.repo,
+		"full_name":   s.owner + "/" + s.repo,
+		"permissions": rolePermissions(t.perm),
+		"role_name":   t.perm,
+	})
+}
+
+func (s *Server) teamMembership(r *http.Request) reply {
+	t, ok := s.teams[strings.ToLower(r.PathValue("slug"))]
+	if !ok || !strings.EqualFold(r.PathValue("org"), s.owner) {
+		return notFound()
+	}
+	m, ok := t.members[strings.ToLower(r.PathValue("user"))]
+	if !ok {
+		return notFound()
+	}
+	return jsonReply(http.StatusOK, map[string]any{
+		"url":   s.URL + "/orgs/" + s.owner + "/teams/" + t.slug + "/memberships/" + m.login,
+		"role":  "member",
+		"state": m.state,
+	})
+}
+
+func (s *Server) commentJSON(c *Comment) map[string]any {
+	return map[string]any{
+		"id":   c.ID,
+		"body": c.Body,
+		"user": map[string]any{"login": c.Author, "type": "User"},
+		"url":  fmt.Sprintf("%s/repos/%s/%s/issues/comments/%d", s.URL, s.owner, s.repo, c.ID),
+	}
+}
+
+func (s *Server) listComments(r *http.Request) reply {
+	pr, err := strconv.Atoi(r.PathValue("number"))
+	if err != nil || !s.ours(r) {
+		return notFound()
+	}
+	var items []any
+	for _, c := range s.comments {
+		if c.PR == pr {
+			items = append(items, s.commentJSON(c))
+		}
+	}
+	return paginate(r, items)
+}
+
+// commentBody decodes {"body": "..."}; GitHub rejects a missing body with 422.
+func commentBody(r *http.Request) (string, bool) {
+	var in struct {
+		Body *string `json:"body"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Body == nil {
+		return "", false
+	}
+	return *in.Body, true
+}
+
+func (s *Server) createComment(r *http.Request) reply {
+	pr, err := strconv.Atoi(r.PathValue("number"))
+	if err != nil || !s.ours(r) {
+		return notFound()
+	}
+	body, ok := commentBody(r)
+	if !ok {
+		return message(http.StatusUnprocessableEntity, "Invalid request: body is required")
+	}
+	s.nextID++
+	c := &Comment{ID: s.nextID, PR: pr, Author: s.login, Body: body}
+	s.comments = append(s.comments, c)
+	return jsonReply(http.StatusCreated, s.commentJSON(c))
+}
+
+func (s *Server) editComment(r *http.Request) reply {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || !s.ours(r) {
+		return notFound()
+	}
+	for _, c := range s.comments {
+		if c.ID != id {
+			continue
+		}
+		// The token may only edit its own comments here, as a token
+		// without maintainer rights would.
+		if c.Author != s.login {
+			return message(http.StatusForbidden, "Resource not accessible by integration")
+		}
+		body, ok := commentBody(r)
+		if !ok {
+			return message(http.StatusUnprocessableEntity, "Invalid request: body is required")
+		}
+		c.Body = body
+		return jsonReply(http.StatusOK, s.commentJSON(c))
+	}
+	return notFound()
+}
