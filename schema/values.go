@@ -1,0 +1,542 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+	"gopkg.in/yaml.v3"
+)
+
+// maxTXTString is the length of one character-string (RFC 1035 §3.3): a
+// longer TXT value is split into several, as octoDNS does.
+const maxTXTString = 255
+
+// deref follows a YAML alias. Zone files are shallow, so following one
+// alias per level cannot loop.
+func deref(n *yaml.Node) *yaml.Node {
+	if n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
+}
+
+// value converts one value node of a record of type typ at name (fully
+// qualified) to canonical rdata. It reports problems itself and returns
+// ok=false when there were any.
+func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
+	n = deref(n)
+	before := len(p.errs)
+	var rdata string
+	switch typ {
+	case "A", "AAAA":
+		rdata = p.address(typ, n)
+	case "CNAME", "ALIAS", "PTR", "NS":
+		if s, ok := p.scalar(n, typ+" value"); ok {
+			h, err := hostname(s, false)
+			if err != nil {
+				p.errorf(n, "%s value %v", typ, err)
+			}
+			rdata = h
+		}
+	case "MX":
+		rdata = p.mx(n)
+	case "TXT":
+		rdata = p.txt(n)
+	case "SRV":
+		m := p.fields(typ, n, "priority", "weight", "port", "target")
+		rdata = fmt.Sprintf("%d %d %d %s",
+			p.uintField(m, typ, "priority", 0xffff),
+			p.uintField(m, typ, "weight", 0xffff),
+			p.uintField(m, typ, "port", 0xffff),
+			p.hostField(m, typ, "target", true))
+	case "CAA":
+		rdata = p.caa(n)
+	case "DS":
+		m := p.fields(typ, n, "key_tag", "algorithm", "digest_type", "digest")
+		rdata = fmt.Sprintf("%d %d %d %s",
+			p.uintField(m, typ, "key_tag", 0xffff),
+			p.uintField(m, typ, "algorithm", 0xff),
+			p.uintField(m, typ, "digest_type", 0xff),
+			p.hexField(m, typ, "digest"))
+	case "TLSA":
+		m := p.fields(typ, n, "certificate_usage", "selector", "matching_type", "certificate_association_data")
+		rdata = fmt.Sprintf("%d %d %d %s",
+			p.uintField(m, typ, "certificate_usage", 0xff),
+			p.uintField(m, typ, "selector", 0xff),
+			p.uintField(m, typ, "matching_type", 0xff),
+			p.hexField(m, typ, "certificate_association_data"))
+	case "SSHFP":
+		m := p.fields(typ, n, "algorithm", "fingerprint_type", "fingerprint")
+		rdata = fmt.Sprintf("%d %d %s",
+			p.uintField(m, typ, "algorithm", 0xff),
+			p.uintField(m, typ, "fingerprint_type", 0xff),
+			p.hexField(m, typ, "fingerprint"))
+	case "NAPTR":
+		m := p.fields(typ, n, "order", "preference", "flags", "service", "regexp", "replacement")
+		rdata = fmt.Sprintf("%d %d %s %s %s %s",
+			p.uintField(m, typ, "order", 0xffff),
+			p.uintField(m, typ, "preference", 0xffff),
+			quoteText(p.textField(m, typ, "flags")),
+			quoteText(p.textField(m, typ, "service")),
+			quoteText(p.textField(m, typ, "regexp")),
+			p.hostField(m, typ, "replacement", true))
+	case "HTTPS", "SVCB":
+		rdata = p.svcb(typ, n)
+	default:
+		p.errorf(n, "record type %q has no value format", typ)
+	}
+	if len(p.errs) > before {
+		return "", false
+	}
+	v, err := CanonicalValue(typ, rdata)
+	if err != nil {
+		p.errorf(n, "invalid %s value %q: %s", typ, rdata, dnsMessage(err))
+		return "", false
+	}
+	return v, true
+}
+
+// dnsMessage strips miekg/dns's prefix and its position in our synthetic
+// one-line zone, which would only mislead.
+func dnsMessage(err error) string {
+	var pe *dns.ParseError
+	msg := err.Error()
+	if errors.As(err, &pe) {
+		msg = pe.Error()
+	}
+	msg = strings.TrimPrefix(msg, "dns: ")
+	if i := strings.LastIndex(msg, " at line: "); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+func (p *parser) scalar(n *yaml.Node, what string) (string, bool) {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		p.errorf(n, "%s must be a single text value", what)
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (p *parser) address(typ string, n *yaml.Node) string {
+	s, ok := p.scalar(n, typ+" value")
+	if !ok {
+		return ""
+	}
+	a, err := netip.ParseAddr(s)
+	switch {
+	case err != nil || a.Zone() != "":
+		p.errorf(n, "%s value %q is not an IP address", typ, s)
+	case typ == "A" && a.Is6() && a.Is4In6():
+		p.errorf(n, "A value %q is an IPv4-mapped IPv6 address; write %q", s, a.Unmap().String())
+	case typ == "A" && a.Is6():
+		p.errorf(n, "A value %q is an IPv6 address; use an AAAA record", s)
+	case typ == "AAAA" && a.Is4():
+		p.errorf(n, "AAAA value %q is an IPv4 address; use an A record", s)
+	case typ == "AAAA" && a.Is4In6():
+		p.errorf(n, "AAAA value %q is an IPv4-mapped address; use an A record for %q", s, a.Unmap().String())
+	default:
+		return a.String()
+	}
+	return ""
+}
+
+// fields returns the keys of a value mapping, reporting keys outside
+// allowed. A nil map (not a mapping) makes every later field lookup quiet.
+func (p *parser) fields(typ string, n *yaml.Node, allowed ...string) map[string]*yaml.Node {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		p.errorf(n, "%s value must be a mapping of %s", typ, strings.Join(allowed, ", "))
+		return nil
+	}
+	m := make(map[string]*yaml.Node, len(n.Content)/2+1)
+	m[""] = n
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		key := k.Value
+		if !contains(allowed, key) || key == "" {
+			sorted := append([]string(nil), allowed...)
+			sort.Strings(sorted)
+			p.errorf(k, "unknown %s value key %q (known keys: %s)", typ, key, strings.Join(sorted, ", "))
+			continue
+		}
+		if _, dup := m[key]; dup {
+			p.errorf(k, "%s value key %q is repeated", typ, key)
+			continue
+		}
+		m[key] = deref(n.Content[i+1])
+	}
+	return m
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// field returns the node of a required key, or reports it missing.
+func (p *parser) field(m map[string]*yaml.Node, typ, key string) *yaml.Node {
+	if m == nil {
+		return nil
+	}
+	n, ok := m[key]
+	if !ok {
+		p.errorf(m[""], "%s value is missing %q", typ, key)
+		return nil
+	}
+	return n
+}
+
+func (p *parser) uintField(m map[string]*yaml.Node, typ, key string, max uint64) uint64 {
+	n := p.field(m, typ, key)
+	if n == nil {
+		return 0
+	}
+	return p.uintNode(n, typ+" "+key, max)
+}
+
+func (p *parser) uintNode(n *yaml.Node, what string, max uint64) uint64 {
+	v, err := strconv.ParseUint(n.Value, 10, 64)
+	if n.Kind != yaml.ScalarNode || err != nil || v > max {
+		p.errorf(n, "%s %q is not a number from 0 to %d", what, n.Value, max)
+		return 0
+	}
+	return v
+}
+
+func (p *parser) textField(m map[string]*yaml.Node, typ, key string) string {
+	n := p.field(m, typ, key)
+	if n == nil {
+		return ""
+	}
+	s, ok := p.scalar(n, typ+" "+key)
+	if !ok {
+		return ""
+	}
+	if i := nonPrintable(s); i >= 0 {
+		p.errorf(n, "%s %s has character %q; only printable ASCII is allowed", typ, key, s[i])
+		return ""
+	}
+	return s
+}
+
+func (p *parser) hostField(m map[string]*yaml.Node, typ, key string, allowRoot bool) string {
+	n := p.field(m, typ, key)
+	if n == nil {
+		return "."
+	}
+	s, ok := p.scalar(n, typ+" "+key)
+	if !ok {
+		return "."
+	}
+	h, err := hostname(s, allowRoot)
+	if err != nil {
+		p.errorf(n, "%s %s %v", typ, key, err)
+		return "."
+	}
+	return h
+}
+
+func (p *parser) hexField(m map[string]*yaml.Node, typ, key string) string {
+	n := p.field(m, typ, key)
+	if n == nil {
+		return "00"
+	}
+	s, ok := p.scalar(n, typ+" "+key)
+	if !ok {
+		return "00"
+	}
+	if s == "" || len(s)%2 != 0 || strings.Trim(s, "0123456789abcdefABCDEF") != "" {
+		p.errorf(n, "%s %s %q is not an even number of hexadecimal digits", typ, key, s)
+		return "00"
+	}
+	return s
+}
+
+func (p *parser) mx(n *yaml.Node) string {
+	m := p.fields("MX", n, "preference", "exchange", "priority", "value")
+	if m == nil {
+		return ""
+	}
+	// octoDNS still reads its pre-1.0 spelling {priority, value}.
+	pref, exch := "preference", "exchange"
+	if _, ok := m["priority"]; ok {
+		pref = "priority"
+		if _, both := m["preference"]; both {
+			p.errorf(m["priority"], "MX value has both preference and priority; use preference")
+		}
+	}
+	if _, ok := m["value"]; ok {
+		exch = "value"
+		if _, both := m["exchange"]; both {
+			p.errorf(m["value"], "MX value has both exchange and value; use exchange")
+		}
+	}
+	return fmt.Sprintf("%d %s", p.uintField(m, "MX", pref, 0xffff), p.hostField(m, "MX", exch, true))
+}
+
+// txt reads an octoDNS TXT value: "\;" for ";" (a bare ";" starts a
+// comment in zone files, which is why octoDNS insists), "\\" and "\"".
+func (p *parser) txt(n *yaml.Node) string {
+	s, ok := p.scalar(n, "TXT value")
+	if !ok {
+		return ""
+	}
+	content, err := txtUnescape(s)
+	if err != nil {
+		p.errorf(n, "TXT value %v", err)
+		return ""
+	}
+	return txtRdata(content)
+}
+
+func txtUnescape(s string) (string, error) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e {
+			return "", fmt.Errorf("has character %q at offset %d; TXT values are printable ASCII", c, i)
+		}
+		switch c {
+		case ';':
+			return "", fmt.Errorf("has an unescaped \";\" at offset %d; write \"\\;\" as octoDNS does", i)
+		case '\\':
+			if i+1 == len(s) || !strings.ContainsRune(`;\"`, rune(s[i+1])) {
+				return "", fmt.Errorf("has a lone \"\\\" at offset %d; write \"\\\\\" for a backslash", i)
+			}
+			i++
+			c = s[i]
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), nil
+}
+
+// txtRdata splits content into character-strings and quotes them.
+func txtRdata(content string) string {
+	if content == "" {
+		return `""`
+	}
+	var b strings.Builder
+	for len(content) > 0 {
+		k := min(len(content), maxTXTString)
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quoteText(content[:k]))
+		content = content[k:]
+	}
+	return b.String()
+}
+
+// quoteText quotes s as one zone-file character-string.
+func quoteText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func nonPrintable(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return i
+		}
+	}
+	return -1
+}
+
+// caa checks a CAA value against RFC 8659, which is stricter than what
+// providers accept: a wrong issuer silently lets no CA issue.
+func (p *parser) caa(n *yaml.Node) string {
+	m := p.fields("CAA", n, "flags", "tag", "value")
+	if m == nil {
+		return ""
+	}
+	var flags uint64
+	if fn, ok := m["flags"]; ok {
+		flags = p.uintNode(fn, "CAA flags", 0xff)
+	}
+	tag := p.textField(m, "CAA", "tag")
+	value := p.textField(m, "CAA", "value")
+	tn, vn := m["tag"], m["value"]
+	if tn == nil || vn == nil {
+		return ""
+	}
+	if tag == "" || strings.Trim(strings.ToLower(tag), "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+		p.errorf(tn, "CAA tag %q must be letters and digits (issue, issuewild, iodef, issuemail, issuevmc)", tag)
+		return ""
+	}
+	switch strings.ToLower(tag) {
+	case "issue", "issuewild", "issuemail", "issuevmc":
+		if err := checkIssuer(value); err != nil {
+			p.errorf(vn, "CAA %s value %q: %v", tag, value, err)
+		}
+	case "iodef":
+		u, err := url.Parse(value)
+		ok := err == nil && (u.Scheme == "mailto" && strings.Contains(u.Opaque, "@") ||
+			(u.Scheme == "http" || u.Scheme == "https") && u.Host != "")
+		if !ok {
+			p.errorf(vn, "CAA iodef value %q must be a mailto:, http: or https: URL", value)
+		}
+	}
+	return fmt.Sprintf("%d %s %s", flags, tag, quoteText(value))
+}
+
+// checkIssuer checks issue-value = [issuer-domain-name] [";" parameters]
+// (RFC 8659 §4.2); ";" alone forbids every CA.
+func checkIssuer(v string) error {
+	dom, params, _ := strings.Cut(v, ";")
+	dom = strings.TrimSpace(dom)
+	if dom != "" {
+		if strings.HasSuffix(dom, ".") {
+			return fmt.Errorf("issuer %q is written without a trailing dot", dom)
+		}
+		for _, l := range strings.Split(dom, ".") {
+			if l == "" || strings.Trim(strings.ToLower(l), "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+				return fmt.Errorf("issuer %q is not a domain name", dom)
+			}
+		}
+	}
+	for _, prm := range strings.Split(params, ";") {
+		prm = strings.TrimSpace(prm)
+		if prm == "" {
+			continue
+		}
+		k, val, ok := strings.Cut(prm, "=")
+		if !ok || k == "" || strings.Trim(strings.ToLower(k), "abcdefghijklmnopqrstuvwxyz0123456789") != "" || strings.ContainsAny(val, " \t") {
+			return fmt.Errorf("parameter %q is not key=value", prm)
+		}
+	}
+	return nil
+}
+
+// svcParamKeys are the SvcParamKeys of RFC 9460 §14.3.2 by name; the
+// canonical form lists parameters in this numeric order (RFC 9460 §2.2).
+var svcParamKeys = map[string]int{
+	"mandatory": 0, "alpn": 1, "no-default-alpn": 2, "port": 3,
+	"ipv4hint": 4, "ech": 5, "ipv6hint": 6, "dohpath": 7, "ohttp": 8,
+}
+
+// svcListParams hold lists in octoDNS's format.
+var svcListParams = map[string]bool{"mandatory": true, "alpn": true, "ipv4hint": true, "ipv6hint": true}
+
+func svcKeyNumber(k string) (int, bool) {
+	if n, ok := svcParamKeys[k]; ok {
+		return n, true
+	}
+	if d, ok := strings.CutPrefix(k, "key"); ok && d != "" && strings.Trim(d, "0123456789") == "" {
+		n, err := strconv.Atoi(d)
+		if err == nil && n <= 65534 {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+func (p *parser) svcb(typ string, n *yaml.Node) string {
+	m := p.fields(typ, n, "svcpriority", "targetname", "svcparams")
+	if m == nil {
+		return ""
+	}
+	prio := p.uintField(m, typ, "svcpriority", 0xffff)
+	target := p.hostField(m, typ, "targetname", true)
+	pn, ok := m["svcparams"]
+	if !ok || pn.Tag == "!!null" {
+		return fmt.Sprintf("%d %s", prio, target)
+	}
+	if pn.Kind != yaml.MappingNode {
+		p.errorf(pn, "%s svcparams must be a mapping of SvcParamKey to value", typ)
+		return ""
+	}
+	if prio == 0 && len(pn.Content) > 0 {
+		p.errorf(pn, "%s with svcpriority 0 (AliasMode) cannot have svcparams", typ)
+		return ""
+	}
+	type param struct {
+		num int
+		s   string
+	}
+	var params []param
+	seen := map[int]bool{}
+	for i := 0; i+1 < len(pn.Content); i += 2 {
+		kn, vn := pn.Content[i], deref(pn.Content[i+1])
+		num, ok := svcKeyNumber(kn.Value)
+		if !ok {
+			p.errorf(kn, "%s svcparams: unknown key %q (use mandatory, alpn, no-default-alpn, port, ipv4hint, ech, ipv6hint, dohpath, ohttp or keyNNNNN)", typ, kn.Value)
+			continue
+		}
+		if seen[num] {
+			p.errorf(kn, "%s svcparams: key %q is repeated", typ, kn.Value)
+			continue
+		}
+		seen[num] = true
+		var val string
+		switch {
+		case kn.Value == "no-default-alpn" || kn.Value == "ohttp":
+			if vn.Tag != "!!null" {
+				p.errorf(vn, "%s svcparams: %s takes no value", typ, kn.Value)
+				continue
+			}
+			params = append(params, param{num, kn.Value})
+			continue
+		case svcListParams[kn.Value]:
+			if vn.Kind != yaml.SequenceNode || len(vn.Content) == 0 {
+				p.errorf(vn, "%s svcparams: %s must be a list", typ, kn.Value)
+				continue
+			}
+			var items []string
+			for _, it := range vn.Content {
+				s, ok := p.scalar(it, typ+" svcparams "+kn.Value)
+				if !ok {
+					continue
+				}
+				if s == "" || strings.ContainsAny(s, ",\\") {
+					p.errorf(it, "%s svcparams: %s item %q must be non-empty, without \",\" or \"\\\"", typ, kn.Value, s)
+					continue
+				}
+				items = append(items, s)
+			}
+			val = strings.Join(items, ",")
+		default:
+			s, ok := p.scalar(vn, typ+" svcparams "+kn.Value)
+			if !ok {
+				continue
+			}
+			val = s
+		}
+		if i := nonPrintable(val); i >= 0 {
+			p.errorf(vn, "%s svcparams: %s has character %q; only printable ASCII is allowed", typ, kn.Value, val[i])
+			continue
+		}
+		params = append(params, param{num, kn.Value + "=" + quoteText(val)})
+	}
+	sort.Slice(params, func(i, j int) bool { return params[i].num < params[j].num })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s", prio, target)
+	for _, prm := range params {
+		b.WriteByte(' ')
+		b.WriteString(prm.s)
+	}
+	return b.String()
+}
