@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 	"gopkg.in/yaml.v3"
@@ -113,6 +115,9 @@ func dnsMessage(err error) string {
 	msg = strings.TrimPrefix(msg, "dns: ")
 	if i := strings.LastIndex(msg, " at line: "); i >= 0 {
 		msg = msg[:i]
+	}
+	if strings.HasPrefix(msg, ":") || msg == "" {
+		return "not valid rdata"
 	}
 	return msg
 }
@@ -226,7 +231,7 @@ func (p *parser) textField(m map[string]*yaml.Node, typ, key string) string {
 		return ""
 	}
 	if i := nonPrintable(s); i >= 0 {
-		p.errorf(n, "%s %s has character %q; only printable ASCII is allowed", typ, key, s[i])
+		p.errorf(n, "%s %s has character %q; only printable ASCII is allowed", typ, key, charAt(s, i))
 		return ""
 	}
 	return s
@@ -308,7 +313,7 @@ func txtUnescape(s string) (string, error) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c > 0x7e {
-			return "", fmt.Errorf("has character %q at offset %d; TXT values are printable ASCII", c, i)
+			return "", fmt.Errorf("has character %q at offset %d; TXT values are printable ASCII", charAt(s, i), i)
 		}
 		switch c {
 		case ';':
@@ -355,6 +360,13 @@ func quoteText(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// charAt returns the character at byte offset i, for messages: a byte of
+// a UTF-8 sequence would print as a different letter.
+func charAt(s string, i int) rune {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r
 }
 
 func nonPrintable(s string) int {
@@ -515,6 +527,10 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 					p.errorf(it, "%s svcparams: %s item %q must be non-empty, without \",\" or \"\\\"", typ, kn.Value, s)
 					continue
 				}
+				if err := checkSvcItem(kn.Value, s); err != nil {
+					p.errorf(it, "%s svcparams: %s %v", typ, kn.Value, err)
+					continue
+				}
 				items = append(items, s)
 			}
 			val = strings.Join(items, ",")
@@ -524,9 +540,13 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 				continue
 			}
 			val = s
+			if err := checkSvcItem(kn.Value, s); err != nil {
+				p.errorf(vn, "%s svcparams: %s %v", typ, kn.Value, err)
+				continue
+			}
 		}
 		if i := nonPrintable(val); i >= 0 {
-			p.errorf(vn, "%s svcparams: %s has character %q; only printable ASCII is allowed", typ, kn.Value, val[i])
+			p.errorf(vn, "%s svcparams: %s has character %q; only printable ASCII is allowed", typ, kn.Value, charAt(val, i))
 			continue
 		}
 		params = append(params, param{num, kn.Value + "=" + quoteText(val)})
@@ -539,4 +559,29 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 		b.WriteString(prm.s)
 	}
 	return b.String()
+}
+
+// checkSvcItem checks the parameters whose form is known, so that their
+// messages say what is wrong rather than relay the DNS library's.
+func checkSvcItem(key, v string) error {
+	switch key {
+	case "ipv4hint", "ipv6hint":
+		a, err := netip.ParseAddr(v)
+		if err != nil || a.Zone() != "" || (key == "ipv4hint") != a.Is4() {
+			return fmt.Errorf("item %q is not an IPv%c address", v, key[3])
+		}
+	case "port":
+		if _, err := strconv.ParseUint(v, 10, 16); err != nil {
+			return fmt.Errorf("%q is not a port number from 0 to 65535", v)
+		}
+	case "ech":
+		if _, err := base64.StdEncoding.DecodeString(v); err != nil || v == "" {
+			return fmt.Errorf("%q is not base64", v)
+		}
+	case "mandatory":
+		if _, ok := svcKeyNumber(v); !ok {
+			return fmt.Errorf("item %q is not a SvcParamKey", v)
+		}
+	}
+	return nil
 }
