@@ -37,8 +37,9 @@ func RRValue(rr dns.RR) string {
 	return strings.TrimPrefix(rr.String(), rr.Header().String())
 }
 
-// lowerNames folds the case of the domain names inside rr's rdata; DNS
-// names compare case-insensitively (RFC 4343), text does not.
+// lowerNames folds the case of what compares case-insensitively in rr's
+// rdata: domain names (RFC 4343), CAA tags (RFC 8659 §4.1) and hex
+// digests, which miekg/dns prints as it read them for TLSA. Text does not.
 func lowerNames(rr dns.RR) {
 	low := func(s *string) { *s = strings.ToLower(dns.Fqdn(*s)) }
 	switch r := rr.(type) {
@@ -58,5 +59,13 @@ func lowerNames(rr dns.RR) {
 		low(&r.Target)
 	case *dns.SVCB:
 		low(&r.Target)
+	case *dns.CAA:
+		r.Tag = strings.ToLower(r.Tag)
+	case *dns.DS:
+		r.Digest = strings.ToUpper(r.Digest)
+	case *dns.TLSA:
+		r.Certificate = strings.ToUpper(r.Certificate)
+	case *dns.SSHFP:
+		r.FingerPrint = strings.ToUpper(r.FingerPrint)
 	}
 }
