@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // TextOptions tune WriteText.
@@ -49,14 +50,14 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 			var sign, val string
 			switch c.Op {
 			case "create":
-				sign, val = paint("32", "+"), strconv.Quote(c.Value)
+				sign, val = paint("32", "+"), display(c.Value)
 			case "delete":
-				sign, val = paint("31", "-"), strconv.Quote(c.Value)
+				sign, val = paint("31", "-"), display(c.Value)
 			default:
 				sign = paint("33", "~")
-				val = strconv.Quote(c.Old.Value)
+				val = display(c.Old.Value)
 				if c.Old.Value != c.Value {
-					val += " → " + strconv.Quote(c.Value)
+					val += " → " + display(c.Value)
 				}
 				if c.Old.TTL != c.TTL {
 					val += fmt.Sprintf(" (ttl %d → %d)", c.Old.TTL, c.TTL)
@@ -104,6 +105,24 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		bw.printf("Plan: %d to create, %d to update, %d to delete; %d zone(s) unchanged.\n", c, u, d, unchanged)
 	}
 	return bw.err
+}
+
+// display shows a record value for people: as it is when every character
+// is printable, quoted otherwise (so no file can inject terminal escapes),
+// and shortened past 64 characters: the plan is a summary, the file and
+// the JSON output hold the whole value.
+func display(v string) string {
+	for _, r := range v {
+		if !strconv.IsPrint(r) {
+			v = strconv.Quote(v)
+			break
+		}
+	}
+	if utf8.RuneCountInString(v) > 64 {
+		rs := []rune(v)
+		v = string(rs[:40]) + "…" + string(rs[len(rs)-20:])
+	}
+	return v
 }
 
 // WriteMarkdown writes p as a pull-request comment: a table per zone,

@@ -28,6 +28,10 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, errs *ErrorList) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	// A type that decodes itself (ProviderConfig) checks its own keys.
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return
+	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -60,6 +64,8 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, errs *ErrorList) {
 		}
 	}
 }
+
+var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
 
 var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/net/idna"
+
+	"github.com/zoneward/zoneward/reconcile"
+	"github.com/zoneward/zoneward/reconcile/zonefile"
+	"github.com/zoneward/zoneward/schema"
+	"github.com/zoneward/zoneward/schema/gitfs"
+)
+
+// loaded is a zones repository read and validated, with its grants.
+type loaded struct {
+	dir    string // repository directory, absolute
+	rev    string // commit hash when read at a revision
+	fsys   fs.FS
+	repo   *schema.Repo
+	grants map[string]schema.Grant
+}
+
+// openRepo reads the repository at g.repo, from the working tree or, with
+// --rev, from that Git revision.
+func openRepo(g *globals) (fs.FS, string, string, error) {
+	dir, err := filepath.Abs(g.repo)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if g.rev == "" {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, "", "", fmt.Errorf("--repo %s: %w", g.repo, err)
+		}
+		return os.DirFS(dir), dir, "", nil
+	}
+	fsys, hash, err := gitfs.Open(dir, g.rev)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return fsys, dir, hash, nil
+}
+
+// load runs the first steps of every command: load the repository,
+// validate it, and decide every file's grant.
+func load(ctx context.Context, g *globals) (*loaded, error) {
+	fsys, dir, rev, err := openRepo(g)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := schema.Load(fsys, schema.LoadOptions{ProviderTypes: providerTypes})
+	if err != nil {
+		return nil, err
+	}
+	grants, err := repo.Grants(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{dir: dir, rev: rev, fsys: fsys, repo: repo, grants: grants}, nil
+}
+
+// providerTypes is the record types each provider can hold, for validation.
+func providerTypes(provider string) []string {
+	switch provider {
+	case "zonefile":
+		return zonefile.Types
+	}
+	return nil
+}
+
+// checkProviderConfig decodes the provider block without contacting the
+// provider, so `check` reports its mistakes offline.
+func checkProviderConfig(cfg schema.Config) error {
+	switch cfg.Provider.Type {
+	case "zonefile":
+		var o zonefile.Options
+		return cfg.Provider.Decode(&o)
+	}
+	return nil
+}
+
+// newProvider builds the provider zoneward.yaml names. Paths in its
+// configuration are relative to the repository directory.
+func newProvider(cfg schema.Config, dir string) (reconcile.Provider, error) {
+	switch cfg.Provider.Type {
+	case "zonefile":
+		var o zonefile.Options
+		if err := cfg.Provider.Decode(&o); err != nil {
+			return nil, err
+		}
+		if o.Dir != "" && !filepath.IsAbs(o.Dir) {
+			o.Dir = filepath.Join(dir, o.Dir)
+		}
+		return zonefile.New(o)
+	}
+	return nil, fmt.Errorf("%s: unknown provider type %q (use zonefile or cloudflare)", schema.ConfigFile, cfg.Provider.Type)
+}
+
+// zoneArgs normalises --zone values: trailing dot, lower case, punycode.
+func zoneArgs(zs []string) ([]string, error) {
+	var out []string
+	for _, z := range zs {
+		a, err := idna.Lookup.ToASCII(strings.TrimSuffix(strings.TrimSpace(z), "."))
+		if err != nil || a == "" {
+			return nil, fmt.Errorf("--zone %q is not a domain name", z)
+		}
+		out = append(out, strings.ToLower(a)+".")
+	}
+	return out, nil
+}
+
+// zonesToPlan is --zone when given, else every zone of the repository and
+// every zone the provider lists (so that records of a deleted zone file
+// are found and removed).
+func zonesToPlan(ctx context.Context, g *globals, l *loaded, p reconcile.Provider) ([]string, error) {
+	if len(g.zones) > 0 {
+		return zoneArgs(g.zones)
+	}
+	zones := l.repo.Zones()
+	for _, f := range l.repo.Files {
+		if f.Zone != "" {
+			zones = append(zones, f.Zone)
+		}
+	}
+	if zl, ok := p.(zoneLister); ok {
+		more, err := zl.Zones(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing zones at the provider: %w", err)
+		}
+		zones = append(zones, more...)
+	}
+	return zones, nil
+}
+
+// zoneLister is implemented by providers that can list their zones cheaply.
+type zoneLister interface {
+	Zones(ctx context.Context) ([]string, error)
+}
