@@ -1,0 +1,385 @@
+// Package zonefile is zoneward's embedded default provider: one RFC 1035
+// zone file per zone in a directory, servable by BIND, Knot, NSD or CoreDNS.
+package zonefile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/zoneward/zoneward/reconcile"
+)
+
+// Provider keeps each zone in <dir>/<zone>.zone. The file is the whole
+// state: a record's marker is a comment on its line, and the SOA and apex
+// NS records are written from the options on every change.
+//
+// A Provider is safe for concurrent use. Applies to one zone are
+// serialised within the Provider; two processes writing the same directory
+// are not coordinated (each write is atomic, but one may undo the other).
+type Provider struct {
+	dir         string
+	nameservers []string // lower-case FQDNs, at least one
+	hostmaster  string   // lower-case FQDN
+
+	now func() time.Time // clock for serials; tests replace it
+
+	// beforeRename, when set, runs after the temporary file is written and
+	// synced and before it replaces the zone file; an error aborts the
+	// write there. Tests use it to simulate a crash.
+	beforeRename func() error
+
+	mu    sync.Mutex             // guards locks
+	locks map[string]*sync.Mutex // per zone origin: serialises read-modify-write in Apply
+}
+
+var (
+	_ reconcile.Provider = (*Provider)(nil)
+	_ reconcile.Statuser = (*Provider)(nil)
+)
+
+// Capabilities reports Types and no Cloudflare-only attributes.
+func (p *Provider) Capabilities() reconcile.Capabilities {
+	return reconcile.Capabilities{Name: "zonefile", Types: slices.Clone(Types)}
+}
+
+// zonePath checks zone and returns its origin (lower-case, trailing dot)
+// and file. Zone names become file names, so only LDH and "_" labels are
+// accepted: no "/", "..", or other bytes that could leave the directory.
+func (p *Provider) zonePath(zone string) (origin, path string, err error) {
+	name := strings.TrimSuffix(strings.ToLower(zone), ".")
+	if !validZone(name) {
+		return "", "", fmt.Errorf("zonefile: invalid zone name %q (lower-case letters, digits, '-' and '_' labels; Unicode zones in punycode)", zone)
+	}
+	return name + ".", filepath.Join(p.dir, name+".zone"), nil
+}
+
+func validZone(name string) bool {
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(name, ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for _, c := range []byte(l) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Records returns the records of zone's file except the SOA and apex NS
+// (see [ReadZone]), with ID set for Apply. A missing file yields an error
+// that matches reconcile.ErrZoneNotFound.
+func (p *Provider) Records(ctx context.Context, zone string) ([]reconcile.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	origin, path, err := p.zonePath(zone)
+	if err != nil {
+		return nil, err
+	}
+	z, exists, err := readFile(origin, path)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, fmt.Errorf("zonefile: %s: %w", path, reconcile.ErrZoneNotFound)
+	}
+	return z.records(), nil
+}
+
+func readFile(origin, path string) (z zone, exists bool, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return zone{}, false, nil
+	}
+	if err != nil {
+		return zone{}, false, fmt.Errorf("zonefile: %w", err)
+	}
+	defer f.Close()
+	z, err = parseZone(f, origin, path)
+	if err != nil {
+		return zone{}, true, fmt.Errorf("zonefile: reading zone %s: %w", origin, err)
+	}
+	return z, true, nil
+}
+
+// Apply changes zone's file: it deletes changes.Delete (by ID), replaces
+// each Update's Old (by ID) with New, adds changes.Create, and writes the
+// whole file atomically with a new serial. A missing directory or file is
+// created (with only SOA and NS when changes is empty). On an existing
+// file, a change set that changes nothing leaves the file and its serial
+// alone.
+//
+// Apply converges rather than insists: a Delete or Update whose record is
+// already gone counts as done, and a Create of a record that exists
+// replaces it (TTL, marker), so a retried or repeated apply never fails or
+// duplicates. Records the file cannot hold (other types, apex NS, names
+// outside the zone, bad values) are refused with *reconcile.RejectedError
+// while the rest is written. A result that no name server would load (a
+// CNAME beside other data) is refused whole: nothing is written.
+func (p *Provider) Apply(ctx context.Context, zone string, changes reconcile.Changes) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	origin, path, err := p.zonePath(zone)
+	if err != nil {
+		return err
+	}
+	unlock := p.lock(origin)
+	defer unlock()
+
+	old, exists, err := readFile(origin, path)
+	if err != nil {
+		return err
+	}
+	if exists && changes.Empty() {
+		return nil
+	}
+
+	cur := make(map[string]entry, len(old.entries))
+	for _, e := range old.entries {
+		cur[e.rec.ID] = e
+	}
+	var rejected []reconcile.Rejection
+	reject := func(r reconcile.Record, op string, err error) {
+		rejected = append(rejected, reconcile.Rejection{Record: r, Op: op, Err: err})
+	}
+	for _, r := range changes.Delete {
+		delete(cur, p.idOf(origin, r))
+	}
+	for _, u := range changes.Update {
+		e, err := p.entryOf(origin, u.New)
+		if err != nil {
+			reject(u.New, "update", err)
+			continue
+		}
+		delete(cur, p.idOf(origin, u.Old))
+		cur[e.rec.ID] = e
+	}
+	for _, r := range changes.Create {
+		e, err := p.entryOf(origin, r)
+		if err != nil {
+			reject(r, "create", err)
+			continue
+		}
+		cur[e.rec.ID] = e
+	}
+
+	entries := make([]entry, 0, len(cur))
+	for _, e := range cur {
+		entries = append(entries, e)
+	}
+	if err := checkCNAME(entries); err != nil {
+		return fmt.Errorf("zonefile: zone %s: %w; nothing written", origin, err)
+	}
+	var rej error
+	if len(rejected) > 0 {
+		rej = &reconcile.RejectedError{Rejected: rejected}
+	}
+	if exists && !p.changed(old, entries) {
+		return rej
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data := p.render(origin, nextSerial(old.serial, p.now()), entries)
+	if err := p.writeAtomic(path, data); err != nil {
+		return fmt.Errorf("zonefile: zone %s: %w", origin, err)
+	}
+	return rej
+}
+
+// changed reports whether writing entries would change old: a record, its
+// TTL or marker, or the SOA names and apex NS from the options.
+func (p *Provider) changed(old zone, entries []entry) bool {
+	if !old.hasSOA || old.mname != p.nameservers[0] || old.rname != p.hostmaster ||
+		!slices.Equal(old.apexNS, p.nameservers) || len(old.entries) != len(entries) {
+		return true
+	}
+	byID := make(map[string]reconcile.Record, len(old.entries))
+	for _, e := range old.entries {
+		byID[e.rec.ID] = e.rec
+	}
+	for _, e := range entries {
+		o, ok := byID[e.rec.ID]
+		if !ok || o.TTL != e.rec.TTL || o.File != e.rec.File {
+			return true
+		}
+	}
+	return false
+}
+
+// idOf returns the ID of an actual record: its ID, or for a record built
+// without one, the ID its name, type and value would have.
+func (p *Provider) idOf(origin string, r reconcile.Record) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	if e, err := p.entryOf(origin, r); err == nil {
+		return e.rec.ID
+	}
+	return recordID(r.Name, r.Type, r.Value)
+}
+
+// entryOf checks a desired record and returns the entry to write. The line
+// is parsed back from text and written from the parse, never from r's
+// strings, so a value cannot smuggle in a second record, a directive or a
+// comment.
+func (p *Provider) entryOf(origin string, r reconcile.Record) (entry, error) {
+	name := strings.ToLower(r.Name)
+	if !validOwner(name) {
+		return entry{}, fmt.Errorf("invalid name %q", r.Name)
+	}
+	if !dns.IsSubDomain(origin, name) {
+		return entry{}, fmt.Errorf("name %q is outside the zone %q", r.Name, origin)
+	}
+	typ := strings.ToUpper(r.Type)
+	if !slices.Contains(Types, typ) {
+		return entry{}, fmt.Errorf("type %q cannot be held in a zone file (supported: %s)", r.Type, strings.Join(Types, ", "))
+	}
+	if typ == "NS" && name == origin {
+		return entry{}, fmt.Errorf("apex NS records are written from zoneward.yaml provider.nameservers")
+	}
+	if typ == "CNAME" && name == origin {
+		return entry{}, fmt.Errorf("a CNAME cannot be at the zone apex, beside the SOA and NS records")
+	}
+	// RFC 2181 §8: TTLs above 2^31-1 are treated as 0 by resolvers.
+	if r.TTL > 1<<31-1 {
+		return entry{}, fmt.Errorf("TTL %d is larger than 2147483647", r.TTL)
+	}
+	for _, c := range []byte(r.File) {
+		// The marker is the rest of a comment line: a space would end it and
+		// a line break would start a new record.
+		if c <= ' ' || c >= 0x7f {
+			return entry{}, fmt.Errorf("marker file %q must be printable ASCII without spaces", r.File)
+		}
+	}
+	rr, err := parseLine(name, r.TTL, typ, r.Value)
+	if err != nil {
+		return entry{}, err
+	}
+	e, err := newEntry(rr, "")
+	if err != nil {
+		return entry{}, err
+	}
+	e.rec.File = r.File
+	return e, nil
+}
+
+// validOwner accepts the names the engine produces: lower-case LDH labels,
+// "_" (SRV, DMARC) and a leading "*" wildcard.
+func validOwner(name string) bool {
+	if !strings.HasSuffix(name, ".") || len(name) > 254 {
+		return false
+	}
+	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
+	for i, l := range labels {
+		if l == "*" && i == 0 {
+			continue
+		}
+		if !validZone(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkCNAME refuses a CNAME beside any other record at its name (RFC 1034
+// §3.6.2, RFC 2181 §10.1): BIND and the others refuse to load such a zone,
+// so writing it would take the whole zone down.
+func checkCNAME(entries []entry) error {
+	byName := make(map[string][]reconcile.Record)
+	for _, e := range entries {
+		byName[e.rec.Name] = append(byName[e.rec.Name], e.rec)
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		recs := byName[n]
+		if len(recs) < 2 || !slices.ContainsFunc(recs, func(r reconcile.Record) bool { return r.Type == "CNAME" }) {
+			continue
+		}
+		var list []string
+		for _, r := range recs {
+			list = append(list, fmt.Sprintf("%s %q", r.Type, r.Value))
+		}
+		sort.Strings(list)
+		return fmt.Errorf("%q would have a CNAME beside other records (%s)", n, strings.Join(list, ", "))
+	}
+	return nil
+}
+
+// lock takes the lock of one zone and returns its release.
+func (p *Provider) lock(origin string) func() {
+	p.mu.Lock()
+	m, ok := p.locks[origin]
+	if !ok {
+		m = new(sync.Mutex)
+		p.locks[origin] = m
+	}
+	p.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// ZoneStatus reports ZoneActive with the configured nameservers when the
+// zone's file exists and ZoneMissing otherwise. A zone file has no
+// registrar to watch, so it never reports ZoneWithdrawn.
+func (p *Provider) ZoneStatus(ctx context.Context, zone string) (reconcile.ZoneStatus, error) {
+	if err := ctx.Err(); err != nil {
+		return reconcile.ZoneStatus{}, err
+	}
+	_, path, err := p.zonePath(zone)
+	if err != nil {
+		return reconcile.ZoneStatus{}, err
+	}
+	switch _, err := os.Stat(path); {
+	case errors.Is(err, fs.ErrNotExist):
+		return reconcile.ZoneStatus{State: reconcile.ZoneMissing, Detail: "no zone file", Nameservers: slices.Clone(p.nameservers)}, nil
+	case err != nil:
+		return reconcile.ZoneStatus{}, fmt.Errorf("zonefile: %w", err)
+	}
+	return reconcile.ZoneStatus{State: reconcile.ZoneActive, Detail: "zone file", Nameservers: slices.Clone(p.nameservers)}, nil
+}
+
+// Zones returns the zones that have a file in the directory, as sorted
+// FQDNs. A missing directory holds no zones.
+func (p *Provider) Zones(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(p.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zonefile: listing zones: %w", err)
+	}
+	var zones []string
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".zone")
+		if !ok || !e.Type().IsRegular() || !validZone(name) {
+			continue
+		}
+		zones = append(zones, name+".")
+	}
+	sort.Strings(zones)
+	return zones, nil
+}
