@@ -1,0 +1,52 @@
+# zoneward. `make demo` shows the product on the example repository;
+# `make test` runs every test, vet and gofmt.
+
+GO      ?= go
+BIN     := bin/zoneward
+DEMO    := .demo
+ZW      := $(CURDIR)/$(BIN)
+
+.PHONY: all build test demo bench lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/zoneward
+
+test: lint
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test -race ./...
+
+# demo: copy zones-example into a fresh Git repository, then check, plan,
+# apply, show a zone file, plan again (nothing to do), and show that the
+# revoked tenant's records were not applied.
+demo: build
+	@rm -rf $(DEMO) && cp -r zones-example $(DEMO)
+	@cd $(DEMO) && git init -q -b main && git add -A && \
+	  git -c user.name=demo -c user.email=demo@example.invalid commit -qm "zones at demo start"
+	@echo "== zoneward check: validate every file offline"
+	@cd $(DEMO) && $(ZW) check
+	@echo; echo "== zoneward plan --rev main: what apply would do, per zone, with owners"
+	@cd $(DEMO) && $(ZW) plan --rev main --zone acme.dev --zone bakery.example
+	@echo; echo "== zoneward apply --rev main"
+	@cd $(DEMO) && $(ZW) apply --rev main | tail -n 1
+	@echo; echo "== the zone file it wrote: $(DEMO)/.zoneward/zones/acme.dev.zone"
+	@cat $(DEMO)/.zoneward/zones/acme.dev.zone
+	@if command -v named-checkzone >/dev/null; then echo; echo "== named-checkzone"; \
+	  named-checkzone acme.dev $(DEMO)/.zoneward/zones/acme.dev.zone; fi
+	@echo; echo "== mallory.acme.dev is revoked: her file is ignored (no record of hers was written)"
+	@! grep -n mallory $(DEMO)/.zoneward/zones/acme.dev.zone
+	@cd $(DEMO) && $(ZW) status --zone acme.dev
+	@echo; echo "== zoneward plan again: nothing to do"
+	@cd $(DEMO) && $(ZW) plan --rev main --detailed-exitcode
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin $(DEMO)
