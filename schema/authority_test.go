@@ -1,0 +1,98 @@
+package schema
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestCheckAuthority(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string // path → contents, parsed in path order
+		want  []string
+	}{
+		{
+			name: "subtree without zone file",
+			files: map[string]string{
+				"zones/acme.dev/alice.yaml": "'': {type: A, value: 192.0.2.1}\n",
+			},
+			want: []string{`zones/acme.dev/alice.yaml:1:1: subtree file without its zone file zones/acme.dev.yaml: the zone "acme.dev" must have a zone file first`},
+		},
+		{
+			name: "zone file declares a name in a subtree",
+			files: map[string]string{
+				"zones/acme.dev.yaml":       "www.alice: {type: A, value: 192.0.2.1}\n",
+				"zones/acme.dev/alice.yaml": "'': {type: A, value: 192.0.2.1}\n",
+			},
+			want: []string{`zones/acme.dev.yaml:1:12: "www.alice.acme.dev." belongs to zones/acme.dev/alice.yaml, which speaks for "alice.acme.dev."; declare it there`},
+		},
+		{
+			name: "subtree declares a name in a more specific subtree",
+			files: map[string]string{
+				"zones/acme.dev.yaml":         "",
+				"zones/acme.dev/alice.yaml":   "x: {type: TXT, value: mine}\n",
+				"zones/acme.dev/x.alice.yaml": "'': {type: A, value: 192.0.2.1}\n",
+			},
+			want: []string{`zones/acme.dev/alice.yaml:1:4: "x.alice.acme.dev." belongs to zones/acme.dev/x.alice.yaml, which speaks for "x.alice.acme.dev."; declare it there`},
+		},
+		{
+			name: "subtree below a delegation in the zone file",
+			files: map[string]string{
+				"zones/acme.dev.yaml":         "alice: {type: NS, value: ns.other.net.}\n",
+				"zones/acme.dev/x.alice.yaml": "'':\n  type: A\n  value: 192.0.2.1\n",
+			},
+			want: []string{`zones/acme.dev/x.alice.yaml:2:3: "x.alice.acme.dev." is below the NS delegation of "alice.acme.dev." at zones/acme.dev.yaml:1:8; only the delegated zone can hold it`},
+		},
+		{
+			name: "subtree may delegate itself",
+			files: map[string]string{
+				"zones/acme.dev.yaml":       "www: {type: A, value: 192.0.2.1}\n",
+				"zones/acme.dev/alice.yaml": "'': {type: NS, values: [ns1.other.net., ns2.other.net.]}\n",
+			},
+		},
+		{
+			name: "parent zone declares names inside a child zone",
+			files: map[string]string{
+				"zones/acme.dev.yaml":    "eu: {type: NS, value: ns.acme.dev.}\nwww.eu: {type: A, value: 192.0.2.1}\n",
+				"zones/eu.acme.dev.yaml": "www: {type: A, value: 192.0.2.2}\n",
+			},
+			want: []string{
+				`zones/acme.dev.yaml:2:9: "www.eu" is below the NS delegation of "eu" (line 1); only the delegated zone can hold it`,
+				`zones/acme.dev.yaml:2:9: "www.eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml; only NS and DS at "eu.acme.dev." belong here`,
+			},
+		},
+		{
+			name: "subtree speaks for a name with its own zone file",
+			files: map[string]string{
+				"zones/acme.dev.yaml":    "",
+				"zones/acme.dev/eu.yaml": "",
+				"zones/eu.acme.dev.yaml": "",
+			},
+			want: []string{`zones/acme.dev/eu.yaml:1:1: "eu.acme.dev." has its own zone file zones/eu.acme.dev.yaml; declare its names there`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var paths []string
+			for p := range tt.files {
+				paths = append(paths, p)
+			}
+			sort.Strings(paths)
+			var files []*File
+			for _, p := range paths {
+				files = append(files, ParseFile(p, []byte(tt.files[p]), ParseOptions{}))
+			}
+			checkAuthority(files)
+			var all ErrorList
+			for _, f := range files {
+				all = append(all, f.Errs...)
+			}
+			all.Sort()
+			if got := errStrings(all); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
