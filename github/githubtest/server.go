@@ -105,7 +105,7 @@ type Server struct {
 	comments      []*Comment
 	remaining     int
 	rateLimited   bool
-	failStatus    int
+	fail          map[string]int // path substring → status
 	forbidListing bool
 	log           []Request
 }
@@ -124,6 +124,7 @@ func NewServer(repository string) *Server {
 		collaborators: map[string]*collaborator{},
 		teams:         map[string]*team{},
 		remaining:     RateLimit,
+		fail:          map[string]int{},
 	}
 	mux := http.NewServeMux()
 	route := func(pattern string, h func(*http.Request) reply) {
@@ -247,10 +248,29 @@ func (s *Server) SetRateLimited(on bool) {
 }
 
 // Fail makes every request fail with status (a 5xx, or 429); 0 stops it.
-func (s *Server) Fail(status int) {
+func (s *Server) Fail(status int) { s.FailPath("", status) }
+
+// FailPath makes requests whose path contains substr fail with status; 0
+// stops it.
+func (s *Server) FailPath(substr string, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failStatus = status
+	if status == 0 {
+		delete(s.fail, substr)
+		return
+	}
+	s.fail[substr] = status
+}
+
+// failure returns the status a request to path must fail with, or 0.
+// s.mu must be held.
+func (s *Server) failure(path string) int {
+	for substr, status := range s.fail {
+		if strings.Contains(path, substr) {
+			return status
+		}
+	}
+	return 0
 }
 
 // ForbidListing makes the collaborator and team listings answer 403, as
@@ -326,8 +346,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h func(*http.Requ
 	case s.rateLimited:
 		rep = message(http.StatusForbidden, "API rate limit exceeded for user ID 1.")
 		s.remaining = 0
-	case s.failStatus != 0:
-		rep = message(s.failStatus, http.StatusText(s.failStatus))
+	case s.failure(r.URL.Path) != 0:
+		st := s.failure(r.URL.Path)
+		rep = message(st, http.StatusText(st))
 	default:
 		rep = h(r)
 	}
