@@ -32,7 +32,7 @@ const (
 // another scheme.
 func nextSerial(old uint32, now time.Time) uint32 {
 	y, m, d := now.UTC().Date()
-	s := uint32(y*1000000+int(m)*10000+d) * 100
+	s := uint32(y*10000+int(m)*100+d) * 100
 	if s <= old {
 		return old + 1
 	}
