@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/zoneward/zoneward/github"
 	"github.com/zoneward/zoneward/schema"
 )
 
@@ -40,6 +42,18 @@ a Company admin.`,
 }
 
 func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
+	// In a GitHub Actions pull_request run, the event says who asks to
+	// change what, and annotations are the format GitHub shows on the lines.
+	if os.Getenv("GITHUB_ACTIONS") == "true" && !cmd.Flags().Changed("format") {
+		o.format = "github"
+	}
+	if o.base == "" && o.author == "" && strings.HasPrefix(os.Getenv("GITHUB_EVENT_NAME"), "pull_request") {
+		ev, err := github.ReadEvent(os.Getenv("GITHUB_EVENT_PATH"))
+		if err != nil {
+			return err
+		}
+		o.base, o.author = ev.BaseSHA, ev.Author
+	}
 	switch o.format {
 	case "text", "github", "json":
 	default:
@@ -48,7 +62,7 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 	if (o.base == "") != (o.author == "") {
 		return fmt.Errorf("--base and --author go together")
 	}
-	l, err := load(cmd.Context(), g)
+	l, err := load(cmd.Context(), g, nil)
 	if err != nil {
 		return err
 	}
@@ -73,7 +87,13 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 		if err != nil {
 			return err
 		}
-		aerrs, err := schema.CheckAuthor(cmd.Context(), baseRepo, changed, o.author, nil)
+		var teams schema.Teams
+		if gh, err := newGitHub(baseRepo.Config.GitHub); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "zoneward: team membership not checked (%v); only owners named as users count\n", err)
+		} else if gh != nil {
+			teams = gh
+		}
+		aerrs, err := schema.CheckAuthor(cmd.Context(), baseRepo, changed, o.author, teams)
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ file, and writes it in zoneward's (octoDNS's) YAML format: to standard output, o
 					return err
 				}
 			} else {
-				l, err := load(cmd.Context(), g)
+				l, err := load(cmd.Context(), g, nil)
 				if err != nil {
 					return err
 				}

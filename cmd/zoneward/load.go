@@ -47,7 +47,8 @@ func openRepo(g *globals) (fs.FS, string, string, error) {
 
 // load runs the first steps of every command: load the repository,
 // validate it, and decide every file's grant.
-func load(ctx context.Context, g *globals) (*loaded, error) {
+// acc, when not nil, checks owners' repository access (GitHub).
+func load(ctx context.Context, g *globals, acc schema.Access) (*loaded, error) {
 	fsys, dir, rev, err := openRepo(g)
 	if err != nil {
 		return nil, err
@@ -56,9 +57,9 @@ func load(ctx context.Context, g *globals) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	grants, err := repo.Grants(ctx, nil)
+	grants, err := repo.Grants(ctx, acc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", errAccess, err)
 	}
 	return &loaded{dir: dir, rev: rev, fsys: fsys, repo: repo, grants: grants}, nil
 }
@@ -111,32 +112,4 @@ func zoneArgs(zs []string) ([]string, error) {
 		out = append(out, strings.ToLower(a)+".")
 	}
 	return out, nil
-}
-
-// zonesToPlan is --zone when given, else every zone of the repository and
-// every zone the provider lists (so that records of a deleted zone file
-// are found and removed).
-func zonesToPlan(ctx context.Context, g *globals, l *loaded, p reconcile.Provider) ([]string, error) {
-	if len(g.zones) > 0 {
-		return zoneArgs(g.zones)
-	}
-	zones := l.repo.Zones()
-	for _, f := range l.repo.Files {
-		if f.Zone != "" {
-			zones = append(zones, f.Zone)
-		}
-	}
-	if zl, ok := p.(zoneLister); ok {
-		more, err := zl.Zones(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing zones at the provider: %w", err)
-		}
-		zones = append(zones, more...)
-	}
-	return zones, nil
-}
-
-// zoneLister is implemented by providers that can list their zones cheaply.
-type zoneLister interface {
-	Zones(ctx context.Context) ([]string, error)
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 
 	"github.com/spf13/cobra"
 
+	"github.com/zoneward/zoneward/github"
 	"github.com/zoneward/zoneward/reconcile"
 )
 
@@ -16,7 +19,13 @@ type planOptions struct {
 	force        bool
 	stats        bool
 	apply        bool
+	since        string
+	state        string
+	comment      bool
 }
+
+// commentMarker finds zoneward's sticky comment on a pull request.
+const commentMarker = "<!-- zoneward:plan -->"
 
 func newPlanCmd(g *globals, apply bool) *cobra.Command {
 	o := &planOptions{apply: apply}
@@ -33,9 +42,12 @@ func newPlanCmd(g *globals, apply bool) *cobra.Command {
 		f.BoolVar(&o.force, "force", false, "apply zones refused by the safety thresholds too")
 	} else {
 		f.BoolVar(&o.detailedExit, "detailed-exitcode", false, "exit 2 when the plan has changes")
+		f.BoolVar(&o.comment, "comment", false, "in a GitHub Actions pull_request run, keep one sticky comment on the pull request with the plan (Markdown)")
 	}
 	f.StringVar(&o.format, "format", "text", "output `FORMAT`: text, markdown or json")
 	f.BoolVar(&o.stats, "stats", false, "print the provider requests used, by kind")
+	f.StringVar(&o.since, "since", "", "only zones affected since Git revision `REV` (\"last\": the last applied revision in the state file); reads --rev, default HEAD")
+	f.StringVar(&o.state, "state", "", "the state `FILE` of --since last (default: serve.state_file, .zoneward/state.json)")
 	return cmd
 }
 
@@ -51,65 +63,77 @@ func runPlan(cmd *cobra.Command, g *globals, o *planOptions) error {
 		return fmt.Errorf("--format %q: use text, markdown or json", o.format)
 	}
 	ctx := cmd.Context()
-	// load repository → validate → grants
-	l, err := load(ctx, g)
+	var ev *github.Event
+	if o.comment {
+		path := os.Getenv("GITHUB_EVENT_PATH")
+		if path == "" {
+			return fmt.Errorf("--comment works in a GitHub Actions pull_request run (GITHUB_EVENT_PATH is not set)")
+		}
+		var err error
+		if ev, err = github.ReadEvent(path); err != nil {
+			return err
+		}
+		if o.since == "" {
+			o.since = ev.BaseSHA // the zones the pull request touches
+		}
+	}
+	r, err := newRunner(g.repo, g.rev)
 	if err != nil {
 		return err
 	}
-	// build desired state
-	desired := reconcile.NewDesired(l.repo, l.grants, l.rev)
-	// read provider → plan
-	prov, err := newProvider(l.repo.Config, l.dir)
+	res, err := r.run(ctx, runOptions{rev: g.rev, since: o.since, zones: g.zones, apply: o.apply, force: o.force, statePath: o.state})
 	if err != nil {
 		return err
 	}
-	zones, err := zonesToPlan(ctx, g, l, prov)
-	if err != nil {
-		return err
-	}
-	eng := &reconcile.Engine{Provider: prov, Policy: l.repo.Config.Policy}
-	p, err := eng.Plan(ctx, desired, zones)
-	if err != nil {
-		return err
-	}
+	p := res.plan
 	out := cmd.OutOrStdout()
-	var stats map[string]int
-	if s, ok := prov.(statser); ok && (o.stats || o.format == "json") {
-		stats = s.Stats()
+	stats := func() map[string]int {
+		if s, ok := r.provider.(statser); ok && (o.stats || o.format == "json") {
+			return s.Stats()
+		}
+		return nil
+	}
+	if !res.scope.Full && o.since != "" && o.format == "text" {
+		fmt.Fprintf(out, "Since %s: %d zone(s) affected.\n\n", o.since, len(res.scope.Zones))
+	}
+	if ev != nil {
+		if r.gh == nil {
+			return fmt.Errorf("--comment needs the github block in zoneward.yaml (repository, token_env)")
+		}
+		var md bytes.Buffer
+		if err := reconcile.WriteMarkdown(&md, p); err != nil {
+			return err
+		}
+		if _, err := r.gh.UpsertComment(ctx, ev.Number, commentMarker, md.String()); err != nil {
+			return fmt.Errorf("updating the plan comment on pull request #%d: %w", ev.Number, err)
+		}
 	}
 	if !o.apply {
-		if err := writePlan(out, o.format, p, stats); err != nil {
+		if err := writePlan(out, o.format, p, stats()); err != nil {
 			return err
 		}
 		if o.stats && o.format != "json" {
-			writeStats(out, stats)
+			writeStats(out, stats())
 		}
 		return planExit(p, o.detailedExit)
 	}
-	// apply
-	if o.format != "json" {
-		if err := writePlan(out, o.format, p, nil); err != nil {
-			return err
-		}
-	}
-	res := eng.Apply(ctx, p, o.force)
-	if s, ok := prov.(statser); ok && (o.stats || o.format == "json") {
-		stats = s.Stats()
-	}
 	if o.format == "json" {
-		if err := reconcile.WriteJSON(out, p, stats); err != nil {
+		if err := reconcile.WriteJSON(out, p, stats()); err != nil {
 			return err
 		}
 	} else {
-		writeResult(out, res)
+		if err := writePlan(out, o.format, p, nil); err != nil {
+			return err
+		}
+		writeResult(out, res.result)
 		if o.stats {
-			writeStats(out, stats)
+			writeStats(out, stats())
 		}
 	}
 	switch {
-	case res.Err() != nil:
-		return &exitCodeError{code: exitError, err: res.Err()}
-	case res.Refused():
+	case res.result.Err() != nil:
+		return &exitCodeError{code: exitError, err: res.result.Err()}
+	case res.result.Refused():
 		return &exitCodeError{code: exitRefused, err: fmt.Errorf("some zones were refused by the safety thresholds; review them and apply with --force")}
 	}
 	return nil
@@ -169,15 +193,17 @@ func writeStats(w io.Writer, stats map[string]int) {
 		return
 	}
 	keys := make([]string, 0, len(stats))
-	total := 0
-	for k, v := range stats {
+	for k := range stats {
 		keys = append(keys, k)
-		total += v
 	}
 	sort.Strings(keys)
-	fmt.Fprintf(w, "Provider requests: %d", total)
-	for _, k := range keys {
-		fmt.Fprintf(w, ", %s %d", k, stats[k])
+	fmt.Fprint(w, "Provider requests:")
+	for i, k := range keys {
+		sep := ","
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(w, "%s %s %d", sep, k, stats[k])
 	}
 	fmt.Fprintln(w)
 }

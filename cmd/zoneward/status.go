@@ -49,14 +49,15 @@ type statusZone struct {
 
 func runStatus(cmd *cobra.Command, g *globals, format string) error {
 	ctx := cmd.Context()
-	l, err := load(ctx, g)
+	r, err := newRunner(g.repo, g.rev)
 	if err != nil {
 		return err
 	}
-	prov, err := newProvider(l.repo.Config, l.dir)
+	l, err := load(ctx, g, r.access())
 	if err != nil {
 		return err
 	}
+	prov := r.provider
 	d := reconcile.NewDesired(l.repo, l.grants, l.rev)
 	zones := l.repo.Zones()
 	if len(g.zones) > 0 {

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/zoneward/zoneward/github"
+	"github.com/zoneward/zoneward/reconcile"
+	"github.com/zoneward/zoneward/reconcile/incremental"
+	"github.com/zoneward/zoneward/schema"
+)
+
+// runOptions say what one reconcile run reads and does.
+type runOptions struct {
+	rev       string   // Git revision; "" reads the working tree
+	since     string   // "", a revision, or "last" (the state file's)
+	zones     []string // --zone: exactly these zones
+	apply     bool
+	force     bool
+	statePath string // where `--since last` state lives; "" for the default
+}
+
+// runOutcome is what a run found and did.
+type runOutcome struct {
+	loaded *loaded
+	scope  incremental.Scope
+	plan   *reconcile.Plan
+	result *reconcile.Result // nil for a plan
+}
+
+// runner holds what outlives one run: the provider (with its zone caches
+// and request budget) and the GitHub client (with its cached listings).
+// The CLI makes one per command; the daemon keeps one.
+type runner struct {
+	dir      string
+	provider reconcile.Provider
+	gh       *github.Client // nil when zoneward.yaml has no github block
+}
+
+// newRunner reads the configuration at the working tree (or rev) of dir and
+// builds the provider and GitHub client it names.
+// Only zoneward.yaml is read here: the zone files are read by each run.
+func newRunner(dir, rev string) (*runner, error) {
+	fsys, abs, _, err := openRepo(&globals{repo: dir, rev: rev})
+	if err != nil {
+		return nil, err
+	}
+	data, err := fs.ReadFile(fsys, schema.ConfigFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", schema.ConfigFile, err)
+	}
+	cfg, errs := schema.ParseConfig(data)
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	prov, err := newProvider(cfg, abs)
+	if err != nil {
+		return nil, err
+	}
+	gh, err := newGitHub(cfg.GitHub)
+	if err != nil {
+		return nil, err
+	}
+	return &runner{dir: abs, provider: prov, gh: gh}, nil
+}
+
+// newGitHub returns the client zoneward.yaml's github block asks for, or
+// nil when it names no repository.
+func newGitHub(cfg schema.GitHub) (*github.Client, error) {
+	if cfg.Repository == "" {
+		return nil, nil
+	}
+	token := os.Getenv(cfg.TokenEnv)
+	if token == "" {
+		return nil, fmt.Errorf("%s: github.token_env names %s, which is not set; repository access cannot be checked without it", schema.ConfigFile, cfg.TokenEnv)
+	}
+	return github.New(github.Options{Repository: cfg.Repository, Token: token, APIURL: cfg.APIURL})
+}
+
+func (r *runner) access() schema.Access {
+	if r.gh == nil {
+		return nil
+	}
+	return r.gh
+}
+
+// run is the whole data flow: load repository → validate → grants →
+// desired state → scope → read provider → plan → apply → record state.
+func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
+	rev := o.rev
+	if o.since != "" && rev == "" {
+		rev = "HEAD" // incremental runs compare revisions, never a working tree
+	}
+	l, err := load(ctx, &globals{repo: r.dir, rev: rev}, r.access())
+	if err != nil {
+		return nil, err
+	}
+	out := &runOutcome{loaded: l}
+	desired := reconcile.NewDesired(l.repo, l.grants, l.rev)
+
+	statePath := r.statePath(o, l)
+	var state incremental.State
+	zones, err := zoneArgs(o.zones)
+	if err != nil {
+		return nil, err
+	}
+	if len(zones) == 0 {
+		out.scope, state, err = r.scope(ctx, o, l, statePath)
+		if err != nil {
+			return nil, err
+		}
+		if out.scope.Full {
+			if zones, err = allZones(ctx, l, r.provider); err != nil {
+				return nil, err
+			}
+		} else {
+			zones = out.scope.Zones
+		}
+	}
+
+	eng := &reconcile.Engine{Provider: r.provider, Policy: l.repo.Config.Policy}
+	if out.plan, err = eng.Plan(ctx, desired, zones); err != nil {
+		return nil, err
+	}
+	if !o.apply {
+		return out, nil
+	}
+	out.result = eng.Apply(ctx, out.plan, o.force)
+	if l.rev != "" && len(o.zones) == 0 {
+		failed := map[string]string{}
+		for _, z := range out.result.Zones {
+			switch {
+			case z.Err != nil:
+				failed[z.Zone] = z.Err.Error()
+			case z.Unsafe != nil:
+				failed[z.Zone] = z.Unsafe.Error()
+			}
+		}
+		next := state.Advance(l.rev, zones, out.scope.Full, failed, time.Now())
+		if err := next.Save(statePath); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// statePath is --state, else serve.state_file, relative to the repository.
+func (r *runner) statePath(o runOptions, l *loaded) string {
+	p := o.statePath
+	if p == "" {
+		p = l.repo.Config.Serve.StateFile
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(r.dir, p)
+	}
+	return p
+}
+
+// scope decides which zones to plan: all of them, or with --since those
+// affected since a revision, plus those a previous run failed to apply.
+func (r *runner) scope(ctx context.Context, o runOptions, l *loaded, statePath string) (incremental.Scope, incremental.State, error) {
+	state, err := incremental.LoadState(statePath)
+	if err != nil {
+		return incremental.Scope{}, state, err
+	}
+	since := o.since
+	switch {
+	case since == "":
+		return incremental.Scope{Full: true, Reason: "no --since"}, state, nil
+	case since == "last" && state.Revision == "":
+		return incremental.Scope{Full: true, Reason: "no previous run recorded in " + statePath}, state, nil
+	case since == "last":
+		since = state.Revision
+	}
+	s, err := incremental.Affected(ctx, l.dir, since, l.rev, l.repo)
+	if err != nil {
+		return s, state, fmt.Errorf("--since %s: %w", o.since, err)
+	}
+	if !s.Full {
+		s.Zones = uniq(append(s.Zones, state.Retry()...))
+	}
+	return s, state, nil
+}
+
+// allZones is every zone of the repository and every zone the provider
+// lists (so that records of a deleted zone file are found and removed).
+func allZones(ctx context.Context, l *loaded, p reconcile.Provider) ([]string, error) {
+	zones := l.repo.Zones()
+	for _, f := range l.repo.Files {
+		if f.Zone != "" {
+			zones = append(zones, f.Zone)
+		}
+	}
+	if zl, ok := p.(zoneLister); ok {
+		more, err := zl.Zones(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing zones at the provider: %w", err)
+		}
+		zones = append(zones, more...)
+	}
+	return uniq(zones), nil
+}
+
+// zoneLister is implemented by providers that can list their zones cheaply.
+type zoneLister interface {
+	Zones(ctx context.Context) ([]string, error)
+}
+
+func uniq(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// errAccess marks a failure to check repository access: the run stops
+// before writing rather than treat every tenant as revoked.
+var errAccess = errors.New("repository access could not be checked; nothing was written")
