@@ -169,8 +169,8 @@ func TestPlanDetailedExitcodeAndEdit(t *testing.T) {
 			Zone    string
 			Changes []struct {
 				Op, Name, Value, File string
-				Owners               []string
-				Old                  *struct{ Value string }
+				Owners                []string
+				Old                   *struct{ Value string }
 			}
 		}
 		Summary struct{ Update int }
