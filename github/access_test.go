@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	gogithub "github.com/google/go-github/v75/github"
@@ -360,5 +361,35 @@ func TestNew(t *testing.T) {
 	c, err := github.New(github.Options{Repository: "acme/zones.example"})
 	if err != nil || c.Repository() != "acme/zones.example" {
 		t.Errorf("New: %v, %v", c, err)
+	}
+}
+
+func TestCanWriteConcurrent(t *testing.T) {
+	s := newServer(t)
+	for i := range 250 {
+		s.SetCollaborator(fmt.Sprintf("user%03d", i), githubtest.Write)
+	}
+	s.SetTeam("dns", githubtest.Push)
+	c := newClient(t, s)
+	owners := []string{"@user010", "@user110", "@user210", "@acme/dns"}
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			got, err := c.CanWrite(context.Background(), owners)
+			if err == nil && len(got) != 4 {
+				err = fmt.Errorf("got %v", got)
+			}
+			for _, o := range owners {
+				if err == nil && !got[o] {
+					err = fmt.Errorf("CanWrite[%q] = false", o)
+				}
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 }
