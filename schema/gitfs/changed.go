@@ -56,10 +56,11 @@ func (c Change) Path() string {
 // reverts and force-pushes alike. A file moved (with or without edits, as
 // Git's rename detection judges) is one Renamed change.
 func Changed(repoDir, from, to string) ([]Change, error) {
-	repo, err := openRepo(repoDir)
+	repo, closer, err := openRepo(repoDir)
 	if err != nil {
 		return nil, err
 	}
+	defer closer.Close()
 	fc, err := resolve(repo, repoDir, from)
 	if err != nil {
 		return nil, err
@@ -116,10 +117,11 @@ func Changed(repoDir, from, to string) ([]Change, error) {
 // not reachable: false, not an error. A rev that names nothing is an
 // error.
 func IsAncestor(repoDir, ancestor, rev string) (bool, error) {
-	repo, err := openRepo(repoDir)
+	repo, closer, err := openRepo(repoDir)
 	if err != nil {
 		return false, err
 	}
+	defer closer.Close()
 	rc, err := resolve(repo, repoDir, rev)
 	if err != nil {
 		return false, err

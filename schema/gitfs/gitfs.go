@@ -16,9 +16,11 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Open returns the tree of revision rev of the Git repository at repoDir
@@ -34,34 +36,72 @@ import (
 // target's path, never followed: a pull request cannot make a reader of
 // this FS see anything outside the commit. Submodules are left out.
 func Open(repoDir, rev string) (fs.FS, string, error) {
-	repo, err := openRepo(repoDir)
+	repo, closer, err := openRepo(repoDir)
 	if err != nil {
 		return nil, "", err
 	}
 	c, err := resolve(repo, repoDir, rev)
-	if err != nil {
-		return nil, "", err
+	if err == nil {
+		var root *object.Tree
+		if root, err = c.Tree(); err == nil {
+			f := &FS{
+				objs:   repo.Storer,
+				closer: closer,
+				mtime:  c.Committer.When,
+				dirs:   map[string]*dir{},
+				sizes:  map[plumbing.Hash]int64{},
+			}
+			f.dirs["."] = f.newDir(root)
+			return f, c.Hash.String(), nil
+		}
+		err = fmt.Errorf("reading the tree of %s (%q) in %s: %w", c.Hash, rev, repoDir, err)
 	}
-	root, err := c.Tree()
-	if err != nil {
-		return nil, "", fmt.Errorf("reading the tree of %s (%q) in %s: %w", c.Hash, rev, repoDir, err)
-	}
-	f := &FS{
-		objs:  repo.Storer,
-		mtime: c.Committer.When,
-		dirs:  map[string]*dir{},
-		sizes: map[plumbing.Hash]int64{},
-	}
-	f.dirs["."] = f.newDir(root)
-	return f, c.Hash.String(), nil
+	closer.Close()
+	return nil, "", err
 }
 
-func openRepo(repoDir string) (*git.Repository, error) {
-	repo, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{DetectDotGit: true})
+// openRepo opens the repository at or above repoDir. The caller must
+// close the returned Closer when done with the repository.
+func openRepo(repoDir string) (*git.Repository, io.Closer, error) {
+	repo, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{
+		DetectDotGit:          true,
+		EnableDotGitCommonDir: true, // a `git worktree add` checkout keeps its objects in the main repository
+	})
 	if err != nil {
-		return nil, fmt.Errorf("opening Git repository %s: %w", repoDir, err)
+		return nil, nil, fmt.Errorf("opening Git repository %s: %w", repoDir, err)
 	}
-	return repo, nil
+	st, ok := repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return repo, io.NopCloser(nil), nil
+	}
+	// By default go-git opens, reads and closes a packfile (and lists the
+	// pack directory) for every object; reading 10,000 files then costs
+	// more in system calls than in Git. The objects of the commits we read
+	// do not change while we read them, so keep the packs open and their
+	// list cached. Close releases the descriptors, as does the garbage
+	// collector once they are unreachable (os.File's cleanup).
+	own := filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRUDefault(),
+		filesystem.Options{KeepDescriptors: true, ExclusiveAccess: true})
+	repo, err = git.Open(own, nil)
+	if err != nil {
+		own.Close()
+		return nil, nil, fmt.Errorf("opening Git repository %s: %w", repoDir, err)
+	}
+	return repo, own, nil
+}
+
+// Close releases the packfiles the FS keeps open. It is optional: an FS
+// that is no longer referenced releases them when garbage collected. The
+// FS must not be used after Close.
+func (f *FS) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closer == nil {
+		return nil
+	}
+	err := f.closer.Close()
+	f.closer = nil
+	return err
 }
 
 // resolve returns the commit rev names.
@@ -99,10 +139,11 @@ type FS struct {
 	mtime time.Time // the commit's time, reported as every file's
 
 	// mu guards objs, whose caches go-git does not lock, and the two maps.
-	mu    sync.Mutex
-	objs  storer.EncodedObjectStorer
-	dirs  map[string]*dir         // directories read so far, by path ("." for the root)
-	sizes map[plumbing.Hash]int64 // blob sizes looked up so far
+	mu     sync.Mutex
+	objs   storer.EncodedObjectStorer
+	closer io.Closer               // objs, when it holds open files; nil after Close
+	dirs   map[string]*dir         // directories read so far, by path ("." for the root)
+	sizes  map[plumbing.Hash]int64 // blob sizes looked up so far
 }
 
 // dir is one tree, sorted by name as fs.ReadDir promises (Git sorts a
