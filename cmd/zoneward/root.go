@@ -80,6 +80,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newPlanCmd(g, true),
 		newStatusCmd(g),
 		newImportCmd(g),
+		newServeCmd(g),
 	)
 	return root
 }
