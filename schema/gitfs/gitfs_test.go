@@ -483,10 +483,16 @@ func TestLoadSameAsCheckout(t *testing.T) {
 	if f == nil {
 		t.Fatal("no zones/acme.dev/alice.yaml")
 	}
+	var values []string
 	for _, rec := range f.Records {
-		if rec.Value == "192.0.2.99" {
-			t.Errorf("alice.yaml has the later commit's record %+v", rec)
-		}
+		values = append(values, rec.Value)
+	}
+	if !slices.Contains(values, "192.0.2.10") || slices.Contains(values, "192.0.2.99") {
+		t.Errorf("alice.yaml at %s has values %q, want 192.0.2.10 and not the later 192.0.2.99", rev, values)
+	}
+	// The fixture has problems on purpose, so that equal errors mean something.
+	if len(got.Errs) == 0 {
+		t.Error("no errors loaded; want the fixture's bad owner, bad name and bad value")
 	}
 	if o := got.Owners.Owners("zones/acme.dev/alice.yaml"); !slices.Equal(o, []string{"@alice"}) {
 		t.Errorf("alice.yaml owners %q", o)
