@@ -622,3 +622,68 @@ func TestGenerateErrors(t *testing.T) {
 		t.Errorf("Generate into a non-empty directory: %v", err)
 	}
 }
+
+// TestSchemaLoad reads a small estate the way zoneward does: every file
+// validates, each file has the records Files says, and Grants finds
+// exactly the revoked tenants' files revoked, before and after a
+// RevokeTenant commit.
+func TestSchemaLoad(t *testing.T) {
+	for _, provider := range []string{ProviderZonefile, ProviderCloudflare} {
+		t.Run(provider, func(t *testing.T) {
+			o := small
+			o.Provider = provider
+			e := generate(t, o)
+			checkLoad(t, e)
+			tn := 0
+			for _, f := range e.Files() {
+				if f.Tenant != 0 && !slicesContains(e.Revoked(), f.Tenant) {
+					tn = f.Tenant
+					break
+				}
+			}
+			if err := e.RevokeTenant(tn); err != nil {
+				t.Fatal(err)
+			}
+			checkLoad(t, e)
+		})
+	}
+}
+
+func checkLoad(t *testing.T, e *Estate) {
+	t.Helper()
+	repo, err := schema.Load(os.DirFS(e.Dir), schema.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Errs.Err(); err != nil {
+		t.Fatalf("schema.Load: %v", err)
+	}
+	files := e.Files()
+	if len(repo.Files) != len(files) {
+		t.Fatalf("schema.Load found %d files, want %d", len(repo.Files), len(files))
+	}
+	for _, f := range files {
+		sf := repo.File(f.Path)
+		if sf == nil {
+			t.Errorf("schema.Load lacks %s", f.Path)
+			continue
+		}
+		if len(sf.Records) != f.Records {
+			t.Errorf("%s: schema counts %d records, Files says %d", f.Path, len(sf.Records), f.Records)
+		}
+		if sf.Origin != f.Origin+"." {
+			t.Errorf("%s: schema origin %q, Files says %q", f.Path, sf.Origin, f.Origin)
+		}
+	}
+	grants, err := repo.Grants(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		g := grants[f.Path]
+		wantActive := f.Tenant == 0 || !slicesContains(e.Revoked(), f.Tenant)
+		if g.Active != wantActive {
+			t.Errorf("%s (tenant %d): active %v, want %v (%s)", f.Path, f.Tenant, g.Active, wantActive, g.Reason)
+		}
+	}
+}

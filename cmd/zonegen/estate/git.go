@@ -18,12 +18,23 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// Objects are written straight into one pack file per commit rather than
-// through go-git's worktree (Add stats and hashes every file, one call per
-// path) or as loose objects (one file, directory and rename each). A pack
-// is one sequential write plus its index, and the object bytes are
-// compressed in the workers that render the files. See the package doc for
-// the measurements behind this choice.
+// Objects are written straight into one pack file per commit, not through
+// go-git's worktree (Add hashes and stats every file, then writes each as a
+// loose object) nor the git command (needs git installed, and re-reads
+// every file). Measured for 10,000 zones × 20 records on two shared cores
+// under heavy load, in CPU seconds because wall time followed the load:
+//
+//	writing the 10,002 files alone              2.1 s
+//	Generate: files, pack, index and commit     3.5 s  (wall 6–12 s)
+//	then on the same files, in addition:
+//	  git add -A && git commit                  9.3 s
+//	  go-git Worktree Add(All) + Commit         3.6 s
+//	  go-git loose blob objects only            3.5 s
+//	ChangeOneZone on the 10,000-zone estate     0.08 s
+//
+// Compression is zlib.BestSpeed: git's own level compresses these files
+// only a little better (0.39 against 0.42 of their size), and an
+// uncompressed pack would make read benchmarks unrealistically cheap.
 
 // packObject is a Git object with its pack entry already encoded.
 type packObject struct {
