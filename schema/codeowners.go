@@ -12,11 +12,6 @@ import (
 	"github.com/hmarr/codeowners"
 )
 
-// CodeownersPaths are the places GitHub looks for CODEOWNERS, in the order
-// it looks: the first that exists is the only one used.
-// https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-file-location
-var codeownersPaths = [...]string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
-
 // Codeowners is a parsed CODEOWNERS file: the grants of the zones
 // repository. It holds every valid line in order; [Codeowners.Owners]
 // answers for one path as GitHub would.
@@ -57,7 +52,10 @@ type coRule struct {
 // It returns nil, nil when there is none. The error is only for a file
 // that exists and cannot be read; problems in its lines are in Errs.
 func LoadCodeowners(fsys fs.FS) (*Codeowners, error) {
-	for _, p := range codeownersPaths {
+	// GitHub's places, in its order; the first that exists is the only
+	// one used.
+	// https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-file-location
+	for _, p := range [...]string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"} {
 		fi, err := fs.Stat(fsys, p)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
