@@ -66,6 +66,7 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	defer l.close()
 	errs := append(schema.ErrorList(nil), l.repo.Errs...)
 	if err := checkProviderConfig(l.repo.Config); err != nil {
 		if el, ok := err.(schema.ErrorList); ok {
@@ -79,6 +80,7 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 		if err != nil {
 			return fmt.Errorf("--base: %w", err)
 		}
+		defer closeFS(base)
 		baseRepo, err := schema.Load(base, schema.LoadOptions{})
 		if err != nil {
 			return fmt.Errorf("--base %s: %w", o.base, err)

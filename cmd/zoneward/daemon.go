@@ -139,6 +139,7 @@ func (d *daemon) sweepZones(ctx context.Context, rev string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer l.close()
 	all, err := allZones(ctx, l, d.runner.provider)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,7 @@ file, and writes it in zoneward's (octoDNS's) YAML format: to standard output, o
 				if err != nil {
 					return err
 				}
+				defer l.close()
 				prov, err := newProvider(l.repo.Config, l.dir)
 				if err != nil {
 					return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -55,13 +56,24 @@ func load(ctx context.Context, g *globals, acc schema.Access) (*loaded, error) {
 	}
 	repo, err := schema.Load(fsys, schema.LoadOptions{ProviderTypes: providerTypes})
 	if err != nil {
+		closeFS(fsys)
 		return nil, err
 	}
 	grants, err := repo.Grants(ctx, acc)
 	if err != nil {
+		closeFS(fsys)
 		return nil, fmt.Errorf("%w: %w", errAccess, err)
 	}
 	return &loaded{dir: dir, rev: rev, fsys: fsys, repo: repo, grants: grants}, nil
+}
+
+// close releases the repository's open files (a Git revision's packs).
+func (l *loaded) close() { closeFS(l.fsys) }
+
+func closeFS(fsys fs.FS) {
+	if c, ok := fsys.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 // providerTypes is the record types each provider can hold, for validation.

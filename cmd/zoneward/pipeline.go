@@ -50,6 +50,7 @@ func newRunner(dir, rev string) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer closeFS(fsys)
 	data, err := fs.ReadFile(fsys, schema.ConfigFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", schema.ConfigFile, err)
@@ -100,6 +101,7 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer l.close()
 	out := &runOutcome{loaded: l}
 	desired := reconcile.NewDesired(l.repo, l.grants, l.rev)
 

@@ -77,6 +77,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ 
 	if err != nil {
 		return err
 	}
+	defer l.close()
 	sc := l.repo.Config.Serve
 	if sc.Branch != "" && sc.Branch != cfgBranch {
 		cfgBranch = sc.Branch

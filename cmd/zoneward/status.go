@@ -57,6 +57,7 @@ func runStatus(cmd *cobra.Command, g *globals, format string) error {
 	if err != nil {
 		return err
 	}
+	defer l.close()
 	prov := r.provider
 	d := reconcile.NewDesired(l.repo, l.grants, l.rev)
 	zones := l.repo.Zones()

@@ -6,6 +6,7 @@ package incremental
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"reflect"
@@ -106,6 +107,7 @@ func configSansCompany(repoDir, rev string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer closeFS(fsys)
 	data, err := fs.ReadFile(fsys, schema.ConfigFile)
 	if err != nil {
 		return map[string]any{}, nil // absent at one side: compared as empty
@@ -127,6 +129,7 @@ func flippedGrants(ctx context.Context, repoDir, from string, head *schema.Repo)
 	if err != nil {
 		return nil, err
 	}
+	defer closeFS(fsys)
 	base := &schema.Repo{Config: schema.DefaultConfig(), Files: head.Files}
 	if data, err := fs.ReadFile(fsys, schema.ConfigFile); err == nil {
 		base.Config, _ = schema.ParseConfig(data)
@@ -149,6 +152,13 @@ func flippedGrants(ctx context.Context, repoDir, from string, head *schema.Repo)
 		}
 	}
 	return zones, nil
+}
+
+// closeFS releases what a gitfs FS holds open (its packfiles).
+func closeFS(fsys fs.FS) {
+	if c, ok := fsys.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 func short(rev string) string {
