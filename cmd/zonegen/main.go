@@ -3,7 +3,8 @@
 //
 //	go run ./cmd/zonegen -dir /tmp/estate -zones 10000 -records 20 -tenants 2000 -seed 1
 //
-// It prints one line: files, records, commits and the time taken.
+// It prints one line: zone and subtree files, record values, commits and
+// the time taken.
 package main
 
 import (
@@ -61,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "zonegen:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "zonegen: %s: %d files, %d records, %d commits (head %s) in %s\n",
+	fmt.Fprintf(stdout, "zonegen: %s: %d zone files, %d records, %d commits (head %s) in %s\n",
 		e.Dir, len(e.Files()), e.Records(), len(e.Commits()), e.Head(), time.Since(start).Round(time.Millisecond))
 	return 0
 }

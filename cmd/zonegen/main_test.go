@@ -17,7 +17,7 @@ func TestRun(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errs.String())
 	}
 	// 22 tenant zones + 1 Company zone + 3 subtree files; 4 commits.
-	want := regexp.MustCompile(`^zonegen: .*: 26 files, 288 records, 4 commits \(head [0-9a-f]{40}\) in [0-9.]+m?s\n$`)
+	want := regexp.MustCompile(`^zonegen: .*: 26 zone files, 288 records, 4 commits \(head [0-9a-f]{40}\) in [0-9.]+m?s\n$`)
 	if !want.MatchString(out.String()) {
 		t.Errorf("output %q does not match %s", out.String(), want)
 	}

@@ -291,7 +291,8 @@ func (e *Estate) ChangeOneZone(i int) error {
 }
 
 // RevokeTenant commits a CODEOWNERS without tenant t's lines, which
-// revokes every file t owned.
+// revokes every file t owned. A tenant who owns no file (possible only
+// when Tenants > Zones) gives a commit with an unchanged tree.
 func (e *Estate) RevokeTenant(t int) error {
 	if t < 1 || t > e.opts.Tenants {
 		return fmt.Errorf("estate: tenant %d out of range [1, %d]", t, e.opts.Tenants)
