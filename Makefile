@@ -45,8 +45,10 @@ demo: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# actionlint checks this project's workflows and those a zones repository
+# copies from zones-example/.
 lint:
-	$(GO) vet ./...
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 .github/workflows/*.yml zones-example/.github/workflows/*.yml
 
 clean:
 	rm -rf bin $(DEMO)
