@@ -1,0 +1,143 @@
+// Package cloudflare is the zoneward provider for Cloudflare DNS: one
+// account, one API token, tens of thousands of zones, one request budget.
+package cloudflare
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultTokenEnv is the environment variable the token is read from when
+// zoneward.yaml's provider.token_env is not set.
+const DefaultTokenEnv = "CLOUDFLARE_API_TOKEN"
+
+// Plans, as zoneward.yaml's provider.plan names them.
+const (
+	PlanFree = "free"
+	PlanPaid = "paid" // Pro, Business and Enterprise share the same limits below
+)
+
+// Options configure a [Provider]. The CLI decodes them from zoneward.yaml's
+// provider block (schema.ProviderConfig.Decode); the yaml tags are the keys.
+// Zero fields take the defaults listed on each field.
+type Options struct {
+	// AccountID is the Cloudflare account whose zones are managed. Zones of
+	// other accounts the token can see are never read or written.
+	AccountID string `yaml:"account_id"`
+	// TokenEnv names the environment variable holding the API token
+	// (default DefaultTokenEnv). The CLI reads it and passes the token to
+	// New; the token itself never appears in zoneward.yaml.
+	TokenEnv string `yaml:"token_env"`
+	// Plan is "free" (default) or "paid"; it sets the batch size and the
+	// comment length (see PlanLimits).
+	Plan string `yaml:"plan"`
+	// CreateZones lets Apply create a zone that is missing from the account.
+	CreateZones bool `yaml:"create_zones"`
+	// DNSSEC turns DNSSEC on for managed zones and reports their DS record.
+	DNSSEC bool `yaml:"dnssec"`
+	// Rate is the request budget of the whole process (default 1200 per 5m).
+	Rate Rate `yaml:"rate"`
+	// Workers is how many zones the caller should work on at once
+	// (default 8). Every request still goes through the one Rate budget.
+	Workers int `yaml:"workers"`
+	// BaseURL overrides the API endpoint; for tests against cftest only.
+	BaseURL string `yaml:"base_url"`
+}
+
+// Rate is a request budget: at most Requests in any window of length Per.
+type Rate struct {
+	Requests int           `yaml:"requests"`
+	Per      time.Duration `yaml:"per"`
+}
+
+// Defaults. The rate is Cloudflare's global API limit, "1200 requests per
+// five minute period per user", which applies to the token as a whole
+// (https://developers.cloudflare.com/fundamentals/api/reference/limits/).
+// Eight workers keep a 4 requests/s budget busy when requests take up to
+// two seconds each, and no more than that is useful.
+const (
+	defaultRequests = 1200
+	defaultPer      = 5 * time.Minute
+	defaultWorkers  = 8
+	defaultBaseURL  = "https://api.cloudflare.com/client/v4/"
+	// maxRequests bounds rate.requests: the client keeps one timestamp per
+	// request of a window, and no Cloudflare limit comes near this.
+	maxRequests = 1_000_000
+)
+
+// PlanLimits are the per-plan limits that shape requests.
+type PlanLimits struct {
+	// BatchOps is how many record operations one batch request may carry:
+	// "Free: 200, Pro: 3,500, Business: 3,500, Enterprise: 3,500"
+	// (https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/).
+	BatchOps int
+	// CommentChars is the record comment length limit: 100 on Free, 500 on
+	// paid plans (https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/).
+	CommentChars int
+}
+
+// Limits returns the limits of o's plan.
+func (o Options) Limits() PlanLimits {
+	if o.Plan == PlanPaid {
+		return PlanLimits{BatchOps: 3500, CommentChars: 500}
+	}
+	return PlanLimits{BatchOps: 200, CommentChars: 100}
+}
+
+// WithDefaults returns o with its zero fields set to their defaults.
+func (o Options) WithDefaults() Options {
+	if o.TokenEnv == "" {
+		o.TokenEnv = DefaultTokenEnv
+	}
+	if o.Plan == "" {
+		// Free's limits are the smaller ones, so they are safe on any plan.
+		o.Plan = PlanFree
+	}
+	if o.Rate.Requests == 0 {
+		o.Rate.Requests = defaultRequests
+	}
+	if o.Rate.Per == 0 {
+		o.Rate.Per = defaultPer
+	}
+	if o.Workers == 0 {
+		o.Workers = defaultWorkers
+	}
+	if o.BaseURL == "" {
+		o.BaseURL = defaultBaseURL
+	}
+	return o
+}
+
+// Validate reports every problem with o (after defaults), each naming its
+// zoneward.yaml key.
+func (o Options) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("zoneward.yaml: provider.%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if o.AccountID == "" {
+		bad("account_id", "required: the Cloudflare account ID whose zones are managed")
+	} else if strings.ContainsAny(o.AccountID, "/?#&= \t\r\n") {
+		// It goes into query strings and JSON; refuse what could change a request's meaning.
+		bad("account_id", "%q is not an account ID", o.AccountID)
+	}
+	if o.Plan != PlanFree && o.Plan != PlanPaid {
+		bad("plan", "%q: must be %q or %q", o.Plan, PlanFree, PlanPaid)
+	}
+	if o.Rate.Requests < 1 || o.Rate.Requests > maxRequests {
+		bad("rate.requests", "%d: must be between 1 and %d", o.Rate.Requests, maxRequests)
+	}
+	if o.Rate.Per <= 0 {
+		bad("rate.per", "%s: must be a positive duration such as 5m", o.Rate.Per)
+	}
+	if o.Workers < 1 {
+		bad("workers", "%d: must be at least 1", o.Workers)
+	}
+	if u, err := url.Parse(o.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("base_url", "%q is not an http(s) URL", o.BaseURL)
+	}
+	return errors.Join(errs...)
+}
