@@ -94,4 +94,3 @@ func BenchmarkPlanZonefile(b *testing.B) {
 		})
 	}
 }
-
