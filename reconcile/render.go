@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -150,6 +151,9 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 		for _, cf := range zp.Conflicts {
 			bw.printf("- :warning: %s\n", mdEscape(cf.String()))
 		}
+		if len(zp.Conflicts) > 0 {
+			bw.printf("\n")
+		}
 		if zp.Unsafe != nil {
 			bw.printf("> :warning: %s\n\n", mdEscape(zp.Unsafe.Error()))
 		}
@@ -198,12 +202,30 @@ func anyBlocked(p *Plan) bool {
 }
 
 func mdEscape(s string) string {
+	s = graphic(s)
 	r := strings.NewReplacer("|", "\\|", "<", "&lt;", ">", "&gt;", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "\n", " ")
 	return r.Replace(s)
 }
 
+// graphic replaces each non-graphic rune of s (terminal escapes, controls)
+// by its Go escape, leaving the rest as it is.
+func graphic(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsGraphic(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
+}
+
+// mdCode prepares s for a code span in a table cell: non-printable text
+// quoted (as in the text plan), backticks and pipes neutralised.
 func mdCode(s string) string {
-	return strings.NewReplacer("`", "'", "|", "\\|", "\n", " ").Replace(s)
+	return strings.NewReplacer("`", "'", "|", "\\|", "\n", " ").Replace(display(s))
 }
 
 func shortRev(rev string) string {
