@@ -36,9 +36,9 @@ func goldenPlan(t *testing.T) *reconcile.Plan {
 	m.Add("example.net.", rec("api.example.net.", "A", "203.0.113.7", ""))
 	e := &reconcile.Engine{Provider: m, Policy: policy()}
 	d := &reconcile.Desired{Rev: "0123456789abcdef0123", Files: map[string]*reconcile.FileInfo{
-		alice: {Path: alice, Zone: "example.com.", State: reconcile.FileActive, Owners: []string{"@alice", "@acme/dns-admins"}, Records: 4},
-		bob:   {Path: bob, Zone: "example.org.", State: reconcile.FileActive, Owners: []string{"@bob"}, Records: 2},
-		mal:   {Path: mal, Zone: "acme.dev.", State: reconcile.FileRevoked, Owners: []string{"@acme/dns-admins"}, Reason: "its only owners are Company admins", Records: 1},
+		alice:                    {Path: alice, Zone: "example.com.", State: reconcile.FileActive, Owners: []string{"@alice", "@acme/dns-admins"}, Records: 4},
+		bob:                      {Path: bob, Zone: "example.org.", State: reconcile.FileActive, Owners: []string{"@bob"}, Records: 2},
+		mal:                      {Path: mal, Zone: "acme.dev.", State: reconcile.FileRevoked, Owners: []string{"@acme/dns-admins"}, Reason: "its only owners are Company admins", Records: 1},
 		"zones/example.net.yaml": {Path: "zones/example.net.yaml", Zone: "example.net.", State: reconcile.FileActive, Owners: []string{"@dana"}, Records: 1},
 	}}
 	www := rec("www.example.com.", "A", "192.0.2.2", alice)
