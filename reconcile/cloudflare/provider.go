@@ -256,11 +256,16 @@ func (p *Provider) status(zi *zoneInfo) string {
 	return zi.status
 }
 
-// zoneGone reports whether err says the zone ID no longer routes (7003
-// "No route for the URI", or a 404 without a code).
+// codeNoRoute is 7003 "No route for the URI" (notes A.7): the answer for a
+// zone ID that no longer exists.
+const codeNoRoute = 7003
+
+// zoneGone reports whether err says the zone ID no longer routes: 7003 at
+// any 4xx status, or a 404 without a code.
 func zoneGone(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound && (ae.Code == 7003 || ae.Code == 0)
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 &&
+		(ae.Code == codeNoRoute || ae.Outer == codeNoRoute || (ae.Status == http.StatusNotFound && ae.Code == 0))
 }
 
 // Records implements reconcile.Provider. It costs one request per 5,000
@@ -584,7 +589,7 @@ func refusal(e *APIError) bool {
 		return false
 	case e.Status == http.StatusUnauthorized, e.Status == http.StatusForbidden, e.Status == http.StatusTooManyRequests:
 		return false
-	case e.Status == http.StatusNotFound && (e.Code == 7003 || e.Code == 0):
+	case zoneGone(e):
 		return false
 	}
 	return true
