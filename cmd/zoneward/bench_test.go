@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/zoneward/zoneward/cmd/zonegen/estate"
+	"github.com/zoneward/zoneward/reconcile/incremental"
 )
 
 // estates caches generated repositories across benchmarks of one run:
@@ -91,6 +92,46 @@ func BenchmarkPlanZonefile(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(n), "zones")
+		})
+	}
+}
+
+// BenchmarkAffected measures the affected-zone computation between two
+// commits of a 10,000-zone repository: a one-zone change, and a tenant's
+// revocation through CODEOWNERS. The figure zones/op is the scope found.
+func BenchmarkAffected(b *testing.B) {
+	for _, kind := range []string{"one-zone-change", "revoke-tenant"} {
+		b.Run(kind, func(b *testing.B) {
+			dir := filepath.Join(b.TempDir(), "estate")
+			e, err := estate.Generate(dir, estate.Options{Zones: 10000, Records: 20, Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			base := e.Head().String()
+			if kind == "one-zone-change" {
+				err = e.ChangeOneZone(42)
+			} else {
+				err = e.RevokeTenant(7)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			head := e.Head().String()
+			l, err := load(context.Background(), &globals{repo: dir, rev: head}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.close()
+			var zones int
+			b.ResetTimer()
+			for b.Loop() {
+				s, err := incremental.Affected(context.Background(), dir, base, head, l.repo)
+				if err != nil || s.Full {
+					b.Fatalf("%+v %v", s, err)
+				}
+				zones = len(s.Zones)
+			}
+			b.ReportMetric(float64(zones), "zones/op")
 		})
 	}
 }
