@@ -42,8 +42,13 @@ demo: build
 	@echo; echo "== zoneward plan again: nothing to do"
 	@cd $(DEMO) && $(ZW) plan --rev main --detailed-exitcode
 
+# bench runs every benchmark (the slow ones generate 10,000-zone estates)
+# and writes BENCHMARKS.md with each figure, its target and how to
+# reproduce it.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 90m ./... | tee .bench.out
+	$(GO) run ./cmd/benchreport -o BENCHMARKS.md < .bench.out
+	@echo "wrote BENCHMARKS.md"
 
 # actionlint checks this project's workflows and those a zones repository
 # copies from zones-example/.
@@ -51,4 +56,4 @@ lint:
 	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 .github/workflows/*.yml zones-example/.github/workflows/*.yml
 
 clean:
-	rm -rf bin $(DEMO)
+	rm -rf bin $(DEMO) .bench.out
