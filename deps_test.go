@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"github/githubtest":           {},
 	"cmd/zonegen/estate":          {},
 	"cmd/zonegen":                 {"cmd/zonegen/estate"},
+	"cmd/benchreport":             {},
 	"cmd/zoneward": {"schema", "schema/gitfs", "reconcile", "reconcile/incremental",
 		"reconcile/zonefile", "reconcile/cloudflare", "github"},
 }
