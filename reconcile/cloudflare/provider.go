@@ -37,6 +37,10 @@ const (
 	zoneCreateBurst  = 5
 )
 
+func newCreateLimiter() *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(float64(zoneCreates-zoneCreateBurst)/zoneCreateWindow.Seconds()), zoneCreateBurst)
+}
+
 // responseHeaderTimeout bounds the wait for a response once a request is
 // sent. A batch of 3,500 operations is one database transaction at
 // Cloudflare (notes B), so it gets two minutes; a connection that hangs
@@ -96,7 +100,7 @@ func newProvider(opts Options, token string, base http.RoundTripper) (*Provider,
 		opts:    opts,
 		limits:  opts.Limits(),
 		c:       newClient(opts.BaseURL, token, tr),
-		creates: rate.NewLimiter(rate.Limit(float64(zoneCreates-zoneCreateBurst)/zoneCreateWindow.Seconds()), zoneCreateBurst),
+		creates: newCreateLimiter(),
 		zones:   map[string]*zoneInfo{},
 		dnssec:  map[string]*dns.DNSSEC{},
 	}, nil
@@ -683,9 +687,7 @@ func isStatus(err error, status int) bool {
 	return errors.As(err, &ae) && ae.Status == status
 }
 
-// batch sends one POST /zones/{id}/dns_records/batch. The SDK's typed
-// unions need one Go type per record type; the bodies are sent raw
-// instead, built once by toBody for every type.
+// batch sends ops as one POST /zones/{id}/dns_records/batch.
 func (a *applier) batch(ctx context.Context, ops []op) error {
 	params, err := batchParams(a.zi.id, ops)
 	if err != nil {
@@ -701,6 +703,9 @@ func (a *applier) batch(ctx context.Context, ops []op) error {
 	return nil
 }
 
+// batchParams is the batch request for ops. The SDK's typed unions need
+// one Go type per record type for puts and posts; the bodies are sent raw
+// instead (cloudflare.Raw), as toBody builds them for every type.
 func batchParams(zoneID string, ops []op) (dns.RecordBatchParams, error) {
 	var dels []dns.RecordBatchParamsDelete
 	var puts, posts []body
