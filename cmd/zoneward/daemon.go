@@ -289,8 +289,7 @@ func (d *daemon) writeMetrics(w io.Writer) {
 	for _, st := range sortedKeys(m.zonesByState) {
 		fmt.Fprintf(&b, "zoneward_zones{state=%q} %d\n", st, m.zonesByState[st])
 	}
-	if s, ok := d.runner.provider.(statser); ok {
-		stats := s.Stats()
+	if stats := providerStats(d.runner.provider); stats != nil {
 		b.WriteString("# HELP zoneward_provider_requests_total Provider API requests, by kind.\n# TYPE zoneward_provider_requests_total counter\n")
 		for _, k := range sortedKeys(stats) {
 			fmt.Fprintf(&b, "zoneward_provider_requests_total{kind=%q} %d\n", k, stats[k])

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/zoneward/zoneward/reconcile"
+	"github.com/zoneward/zoneward/reconcile/cloudflare"
 	"github.com/zoneward/zoneward/reconcile/zonefile"
 	"github.com/zoneward/zoneward/schema"
 	"github.com/zoneward/zoneward/schema/gitfs"
@@ -81,6 +83,8 @@ func providerTypes(provider string) []string {
 	switch provider {
 	case "zonefile":
 		return zonefile.Types
+	case "cloudflare":
+		return cloudflare.Types()
 	}
 	return nil
 }
@@ -91,6 +95,9 @@ func checkProviderConfig(cfg schema.Config) error {
 	switch cfg.Provider.Type {
 	case "zonefile":
 		var o zonefile.Options
+		return cfg.Provider.Decode(&o)
+	case "cloudflare":
+		var o cloudflare.Options
 		return cfg.Provider.Decode(&o)
 	}
 	return nil
@@ -109,8 +116,41 @@ func newProvider(cfg schema.Config, dir string) (reconcile.Provider, error) {
 			o.Dir = filepath.Join(dir, o.Dir)
 		}
 		return zonefile.New(o)
+	case "cloudflare":
+		var o cloudflare.Options
+		if err := cfg.Provider.Decode(&o); err != nil {
+			return nil, err
+		}
+		o = o.WithDefaults()
+		token := os.Getenv(o.TokenEnv)
+		if token == "" {
+			return nil, fmt.Errorf("%s: provider.token_env names %s, which is not set: export the Cloudflare API token there", schema.ConfigFile, o.TokenEnv)
+		}
+		return cloudflare.New(o, token)
 	}
 	return nil, fmt.Errorf("%s: unknown provider type %q (use zonefile or cloudflare)", schema.ConfigFile, cfg.Provider.Type)
+}
+
+// providerStats returns the provider's request counts by kind, or nil for
+// providers that do not count.
+func providerStats(p reconcile.Provider) map[string]int {
+	cf, ok := p.(*cloudflare.Provider)
+	if !ok {
+		return nil
+	}
+	data, _ := json.Marshal(cf.Stats())
+	var m map[string]int
+	json.Unmarshal(data, &m)
+	return m
+}
+
+// providerWorkers is how many zones the provider wants worked on at once;
+// 0 lets the engine choose.
+func providerWorkers(p reconcile.Provider) int {
+	if w, ok := p.(interface{ Workers() int }); ok {
+		return w.Workers()
+	}
+	return 0
 }
 
 // zoneArgs normalises --zone values: trailing dot, lower case, punycode.

@@ -125,7 +125,7 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 		}
 	}
 
-	eng := &reconcile.Engine{Provider: r.provider, Policy: l.repo.Config.Policy}
+	eng := &reconcile.Engine{Provider: r.provider, Policy: l.repo.Config.Policy, Workers: providerWorkers(r.provider)}
 	if out.plan, err = eng.Plan(ctx, desired, zones); err != nil {
 		return nil, err
 	}

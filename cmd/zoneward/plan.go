@@ -51,11 +51,6 @@ func newPlanCmd(g *globals, apply bool) *cobra.Command {
 	return cmd
 }
 
-// statser is implemented by providers that count their API requests.
-type statser interface {
-	Stats() map[string]int
-}
-
 func runPlan(cmd *cobra.Command, g *globals, o *planOptions) error {
 	switch o.format {
 	case "text", "markdown", "json":
@@ -88,8 +83,8 @@ func runPlan(cmd *cobra.Command, g *globals, o *planOptions) error {
 	p := res.plan
 	out := cmd.OutOrStdout()
 	stats := func() map[string]int {
-		if s, ok := r.provider.(statser); ok && (o.stats || o.format == "json") {
-			return s.Stats()
+		if o.stats || o.format == "json" {
+			return providerStats(r.provider)
 		}
 		return nil
 	}

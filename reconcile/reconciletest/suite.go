@@ -21,6 +21,7 @@ var samples = []struct{ name, typ, rdata string }{
 	{"", "TXT", `"v=spf1 -all"`},
 	{"", "CAA", `0 issue "letsencrypt.org"`},
 	{"www", "CNAME", "target.example.net."},
+	{"nomail", "MX", "0 ."},
 	{"long", "TXT", `"` + strings.Repeat("k", 255) + `" "` + strings.Repeat("q", 45) + `"`},
 	{"quote", "TXT", `"say \"hi\"; c:\\dir"`},
 	{"_sip._tcp", "SRV", "10 5 5060 sip.example.net."},

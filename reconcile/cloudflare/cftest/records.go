@@ -339,6 +339,11 @@ func validate(r Record, z *zone) (Record, *APIError) {
 			return r, &APIError{Code: CodeInvalidIPv6, Message: "Content for AAAA record must be a valid IPv6 address."}
 		}
 	case "CNAME", "NS", "MX", "PTR":
+		if r.Type == "MX" && r.Content == "." {
+			// A null MX (RFC 7505): Cloudflare takes "." with priority 0, as
+			// Terraform modules for "no mail" domains rely on.
+			break
+		}
 		r.Content = strings.TrimSuffix(r.Content, ".")
 		if r.Content == "" || strings.ContainsAny(r.Content, " \t\"") {
 			return r, validation(CodeInvalidField, fmt.Sprintf("Content for %s record is invalid.", r.Type))

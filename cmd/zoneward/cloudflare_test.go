@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zoneward/zoneward/reconcile/cloudflare/cftest"
+)
+
+// withCloudflare switches the example repository to the Cloudflare
+// configuration of zones-example, pointed at an in-process API server.
+func withCloudflare(t *testing.T, dir string) *cftest.Server {
+	t.Helper()
+	srv := cftest.NewServer()
+	t.Cleanup(srv.Close)
+	t.Setenv("CLOUDFLARE_API_TOKEN", cftest.DefaultToken)
+	data, err := os.ReadFile(filepath.Join(dir, "zoneward.cloudflare.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(data), `account_id: "9a7806061c88ada191ed06f989cc3dac"`,
+		`account_id: "`+srv.AccountID()+`"`+"\n  base_url: "+srv.BaseURL(), 1)
+	write(t, dir, "zoneward.yaml", cfg)
+	commitAll(t, dir, "run on Cloudflare")
+	return srv
+}
+
+func TestCloudflareEndToEnd(t *testing.T) {
+	dir := newRepo(t)
+	srv := withCloudflare(t, dir)
+	// A record someone made by hand in the dashboard: zoneward leaves it.
+	srv.AddZone("example.org")
+	if _, err := srv.AddRecord("example.org", cftest.Record{Name: "legacy.example.org", Type: "A", Content: "192.0.2.250", TTL: 300}); err != nil {
+		t.Fatal(err)
+	}
+	mustZW(t, dir, "check")
+	out := mustZW(t, dir, "apply", "--rev", "main", "--stats")
+	if !strings.Contains(out, "Provider requests:") {
+		t.Errorf("--stats printed no request counts:\n%s", out)
+	}
+	if code, plan, errOut := zw(t, dir, "plan", "--rev", "main", "--detailed-exitcode"); code != 0 {
+		t.Fatalf("second plan: exit %d\n%s%s", code, plan, errOut)
+	}
+	var legacy, marked int
+	for _, r := range srv.Records("example.org") {
+		switch {
+		case r.Name == "legacy.example.org":
+			legacy++
+			if r.Comment != "" {
+				t.Errorf("the unmanaged record was marked: %q", r.Comment)
+			}
+		case strings.HasPrefix(r.Comment, "zoneward:zones/example.org.yaml"):
+			marked++
+		}
+	}
+	if legacy != 1 || marked != 10 {
+		t.Errorf("example.org at Cloudflare: %d unmanaged (want 1), %d marked (want 10)", legacy, marked)
+	}
+	for _, r := range srv.Records("acme.dev") {
+		if strings.Contains(r.Name, "mallory") {
+			t.Errorf("revoked tenant's record at Cloudflare: %+v", r)
+		}
+	}
+
+	// New zones were created pending; status tells the Domain Owner what to set.
+	var st struct {
+		Zones []struct {
+			Zone, State string
+			Nameservers []string
+			DS          []string
+		}
+	}
+	_, js, _ := zw(t, dir, "status", "--format", "json")
+	if err := json.Unmarshal([]byte(js), &st); err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	for _, z := range st.Zones {
+		if z.Zone == "example.com." && (z.State != "pending" || len(z.Nameservers) != 2) {
+			t.Errorf("status of a created zone: %+v", z)
+		}
+	}
+
+	// The Domain Owner points example.com away: it is withdrawn, never written.
+	if err := srv.SetZoneStatus("example.com", "moved"); err != nil {
+		t.Fatal(err)
+	}
+	edit(t, dir, "zones/example.com.yaml", "192.0.2.20", "192.0.2.21")
+	commitAll(t, dir, "edit a withdrawn zone")
+	srv.ResetLog()
+	code, out, _ := zw(t, dir, "apply", "--rev", "main", "--zone", "example.com")
+	if !strings.Contains(out, "withdrawn") {
+		t.Errorf("apply does not say the zone is withdrawn (exit %d):\n%s", code, out)
+	}
+	if n := srv.Count(cftest.KindBatch); n != 0 {
+		t.Errorf("%d batch writes to a withdrawn zone", n)
+	}
+	_, out, _ = zw(t, dir, "status", "--zone", "example.com")
+	if !strings.Contains(out, "withdrawn") {
+		t.Errorf("status does not show the withdrawn zone:\n%s", out)
+	}
+}
