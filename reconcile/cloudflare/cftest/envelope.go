@@ -57,7 +57,10 @@ func validation(code int, msg string) *APIError {
 		ErrorChain: []APIError{{Code: code, Message: msg}}}
 }
 
-var errRateLimited = &APIError{Code: CodeRateLimited, Message: "Please wait and consider throttling your request speed"}
+// errRateLimited is the body of a 429 (code and message from cloudflare/workers-sdk#10025).
+func errRateLimited() *APIError {
+	return &APIError{Code: CodeRateLimited, Message: "Please wait and consider throttling your request speed"}
+}
 
 // resultInfo is the paging block of list responses ([SPEC24] zones_result_info, dns-records_result_info;
 // total_pages as decoded by cloudflare-go v0, notes A.2).

@@ -60,7 +60,7 @@ func (s *Server) applyFault(w *recorder, r *http.Request, f Fault) bool {
 		return true
 	case f.Status == http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", strconv.Itoa(max(f.RetryAfter, 0)))
-		writeError(w, f.Status, errRateLimited)
+		writeError(w, f.Status, errRateLimited())
 		return true
 	case f.Status != 0:
 		writeError(w, f.Status, &APIError{Code: CodeBadRequest, Message: http.StatusText(f.Status)})

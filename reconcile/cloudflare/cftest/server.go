@@ -182,7 +182,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if limited {
-		writeError(rec, http.StatusTooManyRequests, errRateLimited)
+		writeError(rec, http.StatusTooManyRequests, errRateLimited())
 		return
 	}
 	if e, status := s.authenticate(r); e != nil {
