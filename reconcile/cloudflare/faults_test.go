@@ -195,7 +195,14 @@ func TestCancelledApplyIsCompletedByTheNextRun(t *testing.T) {
 	p := newTestProvider(t, srv, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := plan(t, p, testZone, desired)
-	time.AfterFunc(130*time.Millisecond, cancel) // during the second batch
+	// Cancel once the first batch is answered: the second is then held by
+	// its latency.
+	go func() {
+		for srv.Count(cftest.KindBatch) == 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
 	err := p.Apply(ctx, testZone, ch)
 	cancel()
 	if !errors.Is(err, context.Canceled) {
