@@ -5,6 +5,7 @@ package cloudflare
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -43,7 +44,11 @@ type Options struct {
 	// Workers is how many zones the caller should work on at once
 	// (default 8). Every request still goes through the one Rate budget.
 	Workers int `yaml:"workers"`
-	// BaseURL overrides the API endpoint; for tests against cftest only.
+	// BaseURL overrides the API endpoint, for tests against a local
+	// server (cftest) only: anything but Cloudflare's own endpoint must be
+	// a loopback address. zoneward.yaml can be edited in a pull request
+	// and plans run with the token, so an arbitrary URL would let a pull
+	// request send the token anywhere.
 	BaseURL string `yaml:"base_url"`
 }
 
@@ -138,6 +143,17 @@ func (o Options) Validate() error {
 	}
 	if u, err := url.Parse(o.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		bad("base_url", "%q is not an http(s) URL", o.BaseURL)
+	} else if o.BaseURL != defaultBaseURL && !loopback(u.Hostname()) {
+		bad("base_url", "%q: only a loopback address is allowed (for tests); the API token is never sent elsewhere", o.BaseURL)
 	}
 	return errors.Join(errs...)
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -96,3 +96,20 @@ func TestNewRefusesMissingTokenWithoutLeaking(t *testing.T) {
 		t.Errorf("New error %v (must fail and not show the token)", err)
 	}
 }
+
+func TestBaseURLOnlyLoopback(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"":                                                   true, // the default, Cloudflare's endpoint
+		"https://api.cloudflare.com/client/v4/":              true,
+		"http://127.0.0.1:4321/client/v4/":                   true,
+		"http://[::1]:4321/client/v4/":                       true,
+		"http://localhost:4321/client/v4/":                   true,
+		"https://evil.example/client/v4/":                    false,
+		"https://api.cloudflare.com.evil.example/client/v4/": false,
+	} {
+		err := Options{AccountID: "a", BaseURL: url}.WithDefaults().Validate()
+		if (err == nil) != ok {
+			t.Errorf("base_url %q: %v", url, err)
+		}
+	}
+}
