@@ -18,7 +18,6 @@ const markerPrefix = "zoneward:"
 // it, plus what is needed to write the line back.
 type entry struct {
 	rec     reconcile.Record
-	rr      dns.RR // names lower-cased, as schema.RRValue leaves them
 	comment string // unmanaged lines: their own comment, kept on rewrite
 
 	// opaque marks a record of a type unknown to miekg/dns (RFC 3597
@@ -76,50 +75,60 @@ func parseZone(r io.Reader, origin, filename string) (zone, error) {
 		return zone{}, fmt.Errorf("%s: invalid origin %q", filename, origin)
 	}
 	var z zone
-	seen := make(map[string]bool)
+	seen := make(map[string]struct{})
 	zp := dns.NewZoneParser(r, origin, filename)
 	zp.SetIncludeAllowed(false)
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		h := rr.Header()
-		h.Name = strings.ToLower(h.Name)
-		// ZoneParser reports no line for a record it accepted, so these
-		// errors name the record instead.
-		if h.Class != dns.ClassINET {
-			return zone{}, fmt.Errorf("%s: %q %s: class %s is not supported, only IN", filename, h.Name, dns.Type(h.Rrtype), dns.Class(h.Class))
+		if err := z.add(rr, zp.Comment(), origin, filename, seen); err != nil {
+			return zone{}, err
 		}
-		if !dns.IsSubDomain(origin, h.Name) {
-			return zone{}, fmt.Errorf("%s: %q %s is outside the zone %q", filename, h.Name, dns.Type(h.Rrtype), origin)
-		}
-		switch v := rr.(type) {
-		case *dns.SOA:
-			if h.Name == origin && !z.hasSOA {
-				z.hasSOA = true
-				z.serial = v.Serial
-				z.mname = strings.ToLower(v.Ns)
-				z.rname = strings.ToLower(v.Mbox)
-			}
-			continue
-		case *dns.NS:
-			if h.Name == origin {
-				z.apexNS = append(z.apexNS, strings.ToLower(v.Ns))
-				continue
-			}
-		}
-		e, err := newEntry(rr, zp.Comment())
-		if err != nil {
-			return zone{}, fmt.Errorf("%s: %w", filename, err)
-		}
-		if seen[e.rec.ID] {
-			continue
-		}
-		seen[e.rec.ID] = true
-		z.entries = append(z.entries, e)
 	}
 	if err := zp.Err(); err != nil {
 		// dns.ParseError already says file, token and line:column.
 		return zone{}, err
 	}
 	return z, nil
+}
+
+// add adds rr, read with comment, to z: the first apex SOA and the apex NS
+// set the zone's own fields, other SOAs are dropped, and other records
+// become entries unless their ID is in seen already.
+func (z *zone) add(rr dns.RR, comment, origin, filename string, seen map[string]struct{}) error {
+	h := rr.Header()
+	h.Name = strings.ToLower(h.Name)
+	// ZoneParser reports no line for a record it accepted, so these
+	// errors name the record instead.
+	if h.Class != dns.ClassINET {
+		return fmt.Errorf("%s: %q %s: class %s is not supported, only IN", filename, h.Name, dns.Type(h.Rrtype), dns.Class(h.Class))
+	}
+	if !dns.IsSubDomain(origin, h.Name) {
+		return fmt.Errorf("%s: %q %s is outside the zone %q", filename, h.Name, dns.Type(h.Rrtype), origin)
+	}
+	switch v := rr.(type) {
+	case *dns.SOA:
+		if h.Name == origin && !z.hasSOA {
+			z.hasSOA = true
+			z.serial = v.Serial
+			z.mname = strings.ToLower(v.Ns)
+			z.rname = strings.ToLower(v.Mbox)
+		}
+		return nil
+	case *dns.NS:
+		if h.Name == origin {
+			z.apexNS = append(z.apexNS, strings.ToLower(v.Ns))
+			return nil
+		}
+	}
+	e, err := newEntry(rr, comment)
+	if err != nil {
+		return fmt.Errorf("%s: %w", filename, err)
+	}
+	if _, dup := seen[e.rec.ID]; dup {
+		return nil
+	}
+	seen[e.rec.ID] = struct{}{}
+	z.entries = append(z.entries, e)
+	return nil
 }
 
 // newEntry makes the entry of rr, whose owner name is already lower-case,
@@ -155,7 +164,6 @@ func newEntry(rr dns.RR, comment string) (entry, error) {
 			File:  file,
 			ID:    recordID(h.Name, typ, value),
 		},
-		rr: rr,
 	}
 	if file == "" {
 		e.comment = comment

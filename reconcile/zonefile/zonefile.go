@@ -101,22 +101,6 @@ func (p *Provider) Records(ctx context.Context, zone string) ([]reconcile.Record
 	return z.records(), nil
 }
 
-func readFile(origin, path string) (z zone, exists bool, err error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return zone{}, false, nil
-	}
-	if err != nil {
-		return zone{}, false, fmt.Errorf("zonefile: %w", err)
-	}
-	defer f.Close()
-	z, err = parseZone(f, origin, path)
-	if err != nil {
-		return zone{}, true, fmt.Errorf("zonefile: reading zone %s: %w", origin, err)
-	}
-	return z, true, nil
-}
-
 // Apply changes zone's file: it deletes changes.Delete (by ID), replaces
 // each Update's Old (by ID) with New, adds changes.Create, and writes the
 // whole file atomically with a new serial. A missing directory or file is
