@@ -31,8 +31,14 @@ const maxTTL = 1<<31 - 1
 // data is untrusted: ParseFile never panics, reads nothing but data, and
 // quotes user text in its messages.
 func ParseFile(path string, data []byte, opts ParseOptions) *File {
+	return parseFile(path, data, opts, false)
+}
+
+// parseFile is ParseFile; slowCanonical turns off canonicalFast, so that
+// tests can check it changes nothing.
+func parseFile(path string, data []byte, opts ParseOptions, slowCanonical bool) *File {
 	f := &File{Path: path}
-	p := &parser{path: path, opts: opts, ttl: opts.Policy.TTL}
+	p := &parser{path: path, opts: opts, ttl: opts.Policy.TTL, slowCanonical: slowCanonical}
 	if p.ttl == (TTLPolicy{}) {
 		p.ttl = DefaultConfig().Policy.TTL
 	}
@@ -80,6 +86,8 @@ type parser struct {
 	ttl          TTLPolicy
 	errs         ErrorList
 	sets         []*rrset
+
+	slowCanonical bool // canonicalise every value through miekg/dns (tests)
 }
 
 // rrset is one record of the file as written: a name, a type and its values.

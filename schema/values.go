@@ -96,6 +96,11 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 	if len(p.errs) > before {
 		return "", false
 	}
+	if !p.slowCanonical {
+		if v, ok := canonicalFast(typ, rdata); ok {
+			return v, true
+		}
+	}
 	v, err := CanonicalValue(typ, rdata)
 	if err != nil {
 		p.errorf(n, "invalid %s value %q: %s", typ, rdata, dnsMessage(err))
