@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,10 +96,15 @@ func BenchmarkApply(b *testing.B) {
 	}
 	for _, workers := range []int{1, runtime.GOMAXPROCS(0), 8} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			var dirSyncs atomic.Int64
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()
 				p := benchProvider(b)
+				p.dirSync.fsync = func(dir string) error {
+					dirSyncs.Add(1)
+					return syncDir(dir)
+				}
 				b.StartTimer()
 				var wg sync.WaitGroup
 				next := make(chan int)
@@ -118,6 +124,7 @@ func BenchmarkApply(b *testing.B) {
 				wg.Wait()
 			}
 			b.ReportMetric(batch, "zones/op")
+			b.ReportMetric(float64(dirSyncs.Load())/float64(b.N*batch), "dirsyncs/zone")
 		})
 	}
 }

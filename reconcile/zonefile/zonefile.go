@@ -40,6 +40,8 @@ type Provider struct {
 
 	mu    sync.Mutex             // guards locks
 	locks map[string]*sync.Mutex // per zone origin: serialises read-modify-write in Apply
+
+	dirSync dirSyncer // shares directory fsyncs between concurrent Applies
 }
 
 var (
