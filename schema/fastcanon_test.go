@@ -93,7 +93,7 @@ func TestCanonicalFastCommon(t *testing.T) {
 }
 
 // TestParseFileFastPath checks that ParseFile gives the same File, records
-// and errors, with and without canonicalFast.
+// and errors, with and without fastYAML and canonicalFast.
 func TestParseFileFastPath(t *testing.T) {
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "parse", "*.yaml"))
 	for _, s := range seeds {
@@ -118,7 +118,7 @@ func checkFastPath(t *testing.T, path string, data []byte) {
 	opts := ParseOptions{Policy: DefaultConfig().Policy}
 	fast, slow := parseFile(path, data, opts, false), parseFile(path, data, opts, true)
 	if !reflect.DeepEqual(fast, slow) {
-		t.Errorf("%s %q:\nfast path: %+v\nmiekg/dns: %+v", path, data, fast, slow)
+		t.Errorf("%s %q:\nfast paths: %+v\nslow path: %+v", path, data, fast, slow)
 	}
 }
 
@@ -139,12 +139,15 @@ func FuzzCanonicalFast(f *testing.F) {
 	})
 }
 
-// FuzzParseFileFastPath holds ParseFile with canonicalFast to ParseFile
-// without it, on any file.
+// FuzzParseFileFastPath holds ParseFile with fastYAML and canonicalFast
+// to ParseFile without them, on any file.
 func FuzzParseFileFastPath(f *testing.F) {
 	f.Add("zones/example.com.yaml", benchFile())
 	for _, tc := range parseCases {
 		f.Add("zones/example.com.yaml", []byte(tc.in))
+	}
+	for _, c := range fastYAMLCases {
+		f.Add("zones/example.com.yaml", []byte(c))
 	}
 	f.Fuzz(func(t *testing.T, path string, data []byte) {
 		checkFastPath(t, path, data)

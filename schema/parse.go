@@ -34,11 +34,11 @@ func ParseFile(path string, data []byte, opts ParseOptions) *File {
 	return parseFile(path, data, opts, false)
 }
 
-// parseFile is ParseFile; slowCanonical turns off canonicalFast, so that
-// tests can check it changes nothing.
-func parseFile(path string, data []byte, opts ParseOptions, slowCanonical bool) *File {
+// parseFile is ParseFile; slow turns off fastYAML and canonicalFast, so
+// that tests can check they change nothing.
+func parseFile(path string, data []byte, opts ParseOptions, slow bool) *File {
 	f := &File{Path: path}
-	p := &parser{path: path, opts: opts, ttl: opts.Policy.TTL, slowCanonical: slowCanonical}
+	p := &parser{path: path, opts: opts, ttl: opts.Policy.TTL, slow: slow}
 	if p.ttl == (TTLPolicy{}) {
 		p.ttl = DefaultConfig().Policy.TTL
 	}
@@ -49,7 +49,15 @@ func parseFile(path string, data []byte, opts ParseOptions, slowCanonical bool) 
 	f.Zone, f.Origin = zone, origin
 	p.zone, p.origin = zone, origin
 	if zone != "" {
-		if root, errs := parseYAML(path, data); errs != nil {
+		var root *yaml.Node
+		var errs ErrorList
+		if !p.slow {
+			root = fastYAML(data)
+		}
+		if root == nil {
+			root, errs = parseYAML(path, data)
+		}
+		if errs != nil {
 			p.errs = append(p.errs, errs...)
 		} else {
 			p.document(root)
@@ -87,7 +95,7 @@ type parser struct {
 	errs         ErrorList
 	sets         []*rrset
 
-	slowCanonical bool // canonicalise every value through miekg/dns (tests)
+	slow bool // parse with yaml.v3 and canonicalise with miekg/dns only (tests)
 }
 
 // rrset is one record of the file as written: a name, a type and its values.

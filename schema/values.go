@@ -96,7 +96,7 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 	if len(p.errs) > before {
 		return "", false
 	}
-	if !p.slowCanonical {
+	if !p.slow {
 		if v, ok := canonicalFast(typ, rdata); ok {
 			return v, true
 		}
