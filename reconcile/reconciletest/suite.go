@@ -14,8 +14,8 @@ import (
 // samples are one record of each type a provider may hold, in zone
 // "conformance.test.", as rdata before canonicalisation.
 var samples = []struct{ name, typ, rdata string }{
-	{"", "A", "192.0.2.1"},
-	{"", "AAAA", "2001:db8::1"},
+	{"host", "A", "192.0.2.1"},
+	{"host", "AAAA", "2001:db8::1"},
 	{"", "ALIAS", "apex-target.example.net."},
 	{"", "MX", "10 mx.example.net."},
 	{"", "TXT", `"v=spf1 -all"`},
