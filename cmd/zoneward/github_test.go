@@ -181,3 +181,20 @@ func TestSinceOnlyAffectedZonesAndRetry(t *testing.T) {
 		t.Errorf("after the retry, --since last still plans %+v", j.Zones)
 	}
 }
+
+func TestCheckAuthorTeamMembership(t *testing.T) {
+	dir := newRepo(t)
+	srv := withGitHub(t, dir)
+	srv.SetMember("dns-admins", "frank", githubtest.Active)
+	srv.SetMember("dns-admins", "gina", githubtest.Pending)
+	git(t, dir, "checkout", "-q", "-b", "pr")
+	edit(t, dir, "zoneward.yaml", "revoked: freeze", "revoked: purge")
+	commitAll(t, dir, "policy change")
+	if code, out, errOut := zw(t, dir, "check", "--rev", "pr", "--base", "main", "--author", "frank"); code != 0 {
+		t.Errorf("an active member of the admin team was refused: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ := zw(t, dir, "check", "--rev", "pr", "--base", "main", "--author", "gina")
+	if code != exitError || !strings.Contains(out, "zoneward.yaml: @gina may not change this file: only a Company admin") {
+		t.Errorf("a pending member was allowed: exit %d\n%s", code, out)
+	}
+}
