@@ -26,7 +26,18 @@ func fastYAML(data []byte) *yaml.Node {
 			return nil // tabs, CR, BOM, Unicode: columns count characters
 		}
 	}
-	y := &fastParser{src: src}
+	// One slab for the whole tree: a file has about two nodes per ":"
+	// and one per "," or "-"; 32-node slabs are added if that is short.
+	est := 4
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case ':':
+			est += 2
+		case ',', '-':
+			est++
+		}
+	}
+	y := &fastParser{src: src, nodes: make([]yaml.Node, est)}
 	y.nextLine()
 	if y.eof || y.indent != 0 {
 		return nil
@@ -391,6 +402,12 @@ func plainTag(s string) (string, bool) {
 			return "!!float", true
 		}
 	case c >= '0' && c <= '9' || c == '+' || c == '-':
+		// Neither a number nor a timestamp can have two dots, so an
+		// unquoted IPv4 address is text without the three failed
+		// parses below, each of which allocates its error.
+		if strings.Count(s, ".") > 1 {
+			return "!!str", true
+		}
 		if len(s) > 4 && s[4] == '-' && strings.Trim(s[:4], "0123456789") == "" {
 			return "", false // maybe a timestamp
 		}

@@ -166,10 +166,13 @@ func normalizeLabels(s string, wildcard bool) (string, error) {
 		s = a
 	}
 	s = strings.ToLower(s)
-	labels := strings.Split(s, ".")
-	for i, l := range labels {
+	// strings.SplitSeq, not Split: every name of every record passes
+	// here, and Split allocated a slice of labels for each.
+	i := 0
+	for l := range strings.SplitSeq(s, ".") {
+		i++
 		if l == "*" {
-			if i == 0 && wildcard {
+			if i == 1 && wildcard {
 				continue
 			}
 			return "", fmt.Errorf("'*' is only allowed as the leftmost label")
