@@ -260,8 +260,10 @@ func (f *FS) read(h plumbing.Hash) ([]byte, error) {
 		return nil, fmt.Errorf("reading blob %s: %w", h, err)
 	}
 	defer r.Close()
-	var buf bytes.Buffer
-	buf.Grow(int(max(obj.Size(), 0)))
+	// bytes.Buffer.ReadFrom wants bytes.MinRead of room before each
+	// read: on a buffer grown to just the blob's size it allocated and
+	// copied a second, larger one for every file read.
+	buf := bytes.NewBuffer(make([]byte, 0, max(obj.Size(), 0)+bytes.MinRead))
 	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, fmt.Errorf("reading blob %s: %w", h, err)
 	}
