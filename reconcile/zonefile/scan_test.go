@@ -280,3 +280,23 @@ func FuzzScanZone(f *testing.F) {
 		checkScan(t, data)
 	})
 }
+
+// TestReadFileErrors checks that reading keeps os's errors: a directory
+// where the zone file should be is a read error of that zone.
+func TestReadFileErrors(t *testing.T) {
+	p := newTest(t)
+	_, path, err := p.zonePath("example.com.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Records(t.Context(), "example.com.")
+	if err == nil || !strings.Contains(err.Error(), "zonefile: reading zone example.com.: read "+path) {
+		t.Errorf("Records of a directory: %v", err)
+	}
+	if _, err := p.Records(t.Context(), "example.net."); !errors.Is(err, reconcile.ErrZoneNotFound) {
+		t.Errorf("Records of a missing zone: %v, want ErrZoneNotFound", err)
+	}
+}

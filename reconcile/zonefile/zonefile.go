@@ -42,6 +42,7 @@ type Provider struct {
 	locks map[string]*sync.Mutex // per zone origin: serialises read-modify-write in Apply
 
 	dirSync dirSyncer // shares directory fsyncs between concurrent Applies
+	bufs    sync.Pool // of *[]byte: read buffers for zone files (see readFile)
 }
 
 var (
@@ -93,7 +94,7 @@ func (p *Provider) Records(ctx context.Context, zone string) ([]reconcile.Record
 	if err != nil {
 		return nil, err
 	}
-	z, exists, err := readFile(origin, path)
+	z, exists, err := p.readFile(origin, path)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func (p *Provider) Apply(ctx context.Context, zone string, changes reconcile.Cha
 	unlock := p.lock(origin)
 	defer unlock()
 
-	old, exists, err := readFile(origin, path)
+	old, exists, err := p.readFile(origin, path)
 	if err != nil {
 		return err
 	}
