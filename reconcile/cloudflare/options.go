@@ -41,6 +41,11 @@ type Options struct {
 	DNSSEC bool `yaml:"dnssec"`
 	// Rate is the request budget of the whole process (default 1200 per 5m).
 	Rate Rate `yaml:"rate"`
+	// ZoneCreates paces zone creation (default 25 per 10m): "you can only
+	// sign up a maximum of 25 domains every 10 minutes"
+	// (https://developers.cloudflare.com/fundamentals/manage-domains/add-multiple-sites-automation/#limitations).
+	// Raise it only where Cloudflare raised the account's limit.
+	ZoneCreates Rate `yaml:"zone_creates"`
 	// Workers is how many zones the caller should work on at once
 	// (default 8). Every request still goes through the one Rate budget.
 	Workers int `yaml:"workers"`
@@ -67,7 +72,10 @@ const (
 	defaultRequests = 1200
 	defaultPer      = 5 * time.Minute
 	defaultWorkers  = 8
-	defaultBaseURL  = "https://api.cloudflare.com/client/v4/"
+	// Cloudflare's sign-up limit; see Options.ZoneCreates.
+	defaultZoneCreates      = 25
+	defaultZoneCreateWindow = 10 * time.Minute
+	defaultBaseURL          = "https://api.cloudflare.com/client/v4/"
 	// maxRequests bounds rate.requests: the client keeps one timestamp per
 	// request of a window, and no Cloudflare limit comes near this.
 	maxRequests = 1_000_000
@@ -110,6 +118,12 @@ func (o Options) WithDefaults() Options {
 	if o.Workers == 0 {
 		o.Workers = defaultWorkers
 	}
+	if o.ZoneCreates.Requests == 0 {
+		o.ZoneCreates.Requests = defaultZoneCreates
+	}
+	if o.ZoneCreates.Per == 0 {
+		o.ZoneCreates.Per = defaultZoneCreateWindow
+	}
 	if o.BaseURL == "" {
 		o.BaseURL = defaultBaseURL
 	}
@@ -137,6 +151,12 @@ func (o Options) Validate() error {
 	}
 	if o.Rate.Per <= 0 {
 		bad("rate.per", "%s: must be a positive duration such as 5m", o.Rate.Per)
+	}
+	if o.ZoneCreates.Requests < 1 || o.ZoneCreates.Requests > maxRequests {
+		bad("zone_creates.requests", "%d: must be between 1 and %d", o.ZoneCreates.Requests, maxRequests)
+	}
+	if o.ZoneCreates.Per <= 0 {
+		bad("zone_creates.per", "%s: must be a positive duration such as 10m", o.ZoneCreates.Per)
 	}
 	if o.Workers < 1 {
 		bad("workers", "%d: must be at least 1", o.Workers)

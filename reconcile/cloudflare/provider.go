@@ -27,18 +27,12 @@ import (
 // from the account. Such a zone is never written to.
 var ErrWithdrawn = errors.New("cloudflare: zone withdrawn by its Domain Owner; not written")
 
-// Zone creation pace: "you can only sign up a maximum of 25 domains every
-// 10 minutes" (https://developers.cloudflare.com/fundamentals/manage-domains/add-multiple-sites-automation/#limitations).
-// A burst of 5 and 20 more per 10 minutes never exceeds 25 in any
-// 10-minute window, as in newTransport.
-const (
-	zoneCreates      = 25
-	zoneCreateWindow = 10 * time.Minute
-	zoneCreateBurst  = 5
-)
-
-func newCreateLimiter() *rate.Limiter {
-	return rate.NewLimiter(rate.Limit(float64(zoneCreates-zoneCreateBurst)/zoneCreateWindow.Seconds()), zoneCreateBurst)
+// newCreateLimiter paces zone creations at r (Options.ZoneCreates). A
+// burst of a fifth and the rest spread over the window never exceeds
+// r.Requests in any window of r.Per, as in newTransport.
+func newCreateLimiter(r Rate) *rate.Limiter {
+	burst := max(1, r.Requests/5)
+	return rate.NewLimiter(rate.Limit(float64(r.Requests-burst)/r.Per.Seconds()), burst)
 }
 
 // responseHeaderTimeout bounds the wait for a response once a request is
@@ -100,7 +94,7 @@ func newProvider(opts Options, token string, base http.RoundTripper) (*Provider,
 		opts:    opts,
 		limits:  opts.Limits(),
 		c:       newClient(opts.BaseURL, token, tr),
-		creates: newCreateLimiter(),
+		creates: newCreateLimiter(opts.ZoneCreates),
 		zones:   map[string]*zoneInfo{},
 		dnssec:  map[string]*dns.DNSSEC{},
 	}, nil

@@ -666,7 +666,8 @@ func TestRequestCounts(t *testing.T) {
 func TestZoneCreationPace(t *testing.T) {
 	// Try to create a zone every 5 seconds for an hour: no 10-minute window
 	// may hold more than 25 creations.
-	l := newCreateLimiter()
+	def := Options{}.WithDefaults().ZoneCreates
+	l := newCreateLimiter(def)
 	start := time.Now()
 	var allowed []time.Time
 	for s := 0; s < 3600; s += 5 {
@@ -675,8 +676,11 @@ func TestZoneCreationPace(t *testing.T) {
 			allowed = append(allowed, at)
 		}
 	}
-	if got := maxInWindow(allowed, zoneCreateWindow); got > zoneCreates {
-		t.Errorf("%d creations in one %v window", got, zoneCreateWindow)
+	if def.Requests != 25 || def.Per != 10*time.Minute {
+		t.Fatalf("default zone creation pace %+v, want Cloudflare's 25 per 10m", def)
+	}
+	if got := maxInWindow(allowed, def.Per); got > def.Requests {
+		t.Errorf("%d creations in one %v window", got, def.Per)
 	}
 	if len(allowed) < 100 {
 		t.Errorf("only %d creations in an hour; the pace is needlessly slow", len(allowed))
