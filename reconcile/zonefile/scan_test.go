@@ -281,6 +281,68 @@ func FuzzScanZone(f *testing.F) {
 	})
 }
 
+// entryCases are values for comparing entryOf's fast path with
+// parsedEntry, by type.
+var entryCases = map[string][]string{
+	"A":     {"192.0.2.1", "0.0.0.0", "255.255.255.255", "192.0.2.01", "192.0.2", "::ffff:192.0.2.1", "192.0.2.1 ; x", "192.0.2.1\n192.0.2.2"},
+	"AAAA":  {"2001:db8::1", "::", "::1", "2001:DB8::1", "2001:db8:0:0:0:0:0:1", "::ffff:192.0.2.1", "::192.0.2.1", "1::", "1:2:3:4:5:6:7:8"},
+	"CNAME": {"a.example.com.", "a.example.com", "A.example.com.", ".", "@", "a\\.b.example.com.", "_x.example.com."},
+	"NS":    {"ns1.example.net.", "ns1"},
+	"PTR":   {"host.example.com.", "host"},
+	"MX":    {"10 mail.example.com.", "0 .", "010 mail.example.com.", "65535 a.", "65536 a.", "10  a.", "10 a"},
+	"SRV":   {"10 5 5060 sip.example.com.", "0 0 0 .", "1 2 a.", "1 2 3 A."},
+	"TXT": {`"v=spf1 -all"`, `"a" "b"`, `""`, `"a"  "b"`, `"a\;b"`, `"a\"b\\c"`, `"\065"`, `unquoted`,
+		`"` + strings.Repeat("x", 255) + `"`, `"` + strings.Repeat("x", 256) + `"`, `"a" ; comment`, `"a" "b" (`},
+	"CAA": {`0 issue "letsencrypt.org"`, `0 ISSUE "x"`, `128 iodef "mailto:a@example.com"`, `0 issue ""`, `0 issue x`, `256 issue "x"`},
+}
+
+// TestEntryOfFastPath checks that entryOf's shortcut for canonical values
+// gives what parsedEntry gives, and is taken for every value a canonical
+// desired record has.
+func TestEntryOfFastPath(t *testing.T) {
+	p := newTest(t)
+	for typ, values := range entryCases {
+		for _, v := range values {
+			checkEntryOf(t, p, reconcile.Record{Name: "a.example.com.", Type: typ, TTL: 300, Value: v, File: "zones/x.yaml"})
+		}
+	}
+	for _, r := range allTypes(t) {
+		checkEntryOf(t, p, r)
+		if fastType([]byte(r.Type)) != "" && !canonical(r.Type, []byte(r.Value)) {
+			t.Errorf("%s %q: canonical value not taken by the fast path", r.Type, r.Value)
+		}
+	}
+}
+
+func checkEntryOf(t *testing.T, p *Provider, r reconcile.Record) {
+	t.Helper()
+	got, err := p.entryOf("example.com.", r)
+	want, werr := parsedEntry(strings.ToLower(r.Name), strings.ToUpper(r.Type), r)
+	if (err == nil) != (werr == nil) || got != want {
+		t.Errorf("entryOf(%s %q) = %+v, %v; parsedEntry: %+v, %v", r.Type, r.Value, got, err, want, werr)
+	}
+}
+
+// FuzzEntryOf compares entryOf with parsedEntry on fuzzed values.
+func FuzzEntryOf(f *testing.F) {
+	for typ, values := range entryCases {
+		for _, v := range values {
+			f.Add(typ, v)
+		}
+	}
+	p, err := New(Options{Dir: f.TempDir(), Nameservers: []string{"ns1.example.net."}, Hostmaster: "hostmaster.example.net."})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, typ, value string) {
+		r := reconcile.Record{Name: "a.example.com.", Type: typ, TTL: 300, Value: value, File: "zones/x.yaml"}
+		if fastType([]byte(strings.ToUpper(typ))) == "" {
+			return
+		}
+		checkEntryOf(t, p, r)
+	})
+}
+
 // TestReadFileErrors checks that reading keeps os's errors: a directory
 // where the zone file should be is a read error of that zone.
 func TestReadFileErrors(t *testing.T) {
