@@ -238,12 +238,11 @@ func shortRev(rev string) string {
 // JSONPlan is the stable JSON form of a plan (`--format json`); the README
 // documents it. Fields are only ever added.
 type JSONPlan struct {
-	Revision string          `json:"revision"`
-	Zones    []JSONZone      `json:"zones"`
-	Files    []JSONFile      `json:"files"`
-	Summary  JSONSummary     `json:"summary"`
-	Requests map[string]int  `json:"requests,omitempty"`
-	Extra    json.RawMessage `json:"-"`
+	Revision string         `json:"revision"`
+	Zones    []JSONZone     `json:"zones"`
+	Files    []JSONFile     `json:"files"`
+	Summary  JSONSummary    `json:"summary"`
+	Requests map[string]int `json:"requests,omitempty"`
 }
 
 // JSONZone is one zone of a JSONPlan.
