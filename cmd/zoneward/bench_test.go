@@ -3,12 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/zoneward/zoneward/cmd/zonegen/estate"
+	"github.com/zoneward/zoneward/reconcile/cloudflare/cftest"
 	"github.com/zoneward/zoneward/reconcile/incremental"
 )
 
@@ -132,6 +137,265 @@ func BenchmarkAffected(b *testing.B) {
 				zones = len(s.Zones)
 			}
 			b.ReportMetric(float64(zones), "zones/op")
+		})
+	}
+}
+
+// cfBench is a Cloudflare estate: a zones repository whose zoneward.yaml
+// points at an in-process Cloudflare API server.
+type cfBench struct {
+	srv *cftest.Server
+	e   *estate.Estate
+	dir string
+}
+
+// newCFBench generates zones zones and a cftest server with the given rate
+// limit, and writes the provider block with extra keys (rate, workers…).
+func newCFBench(b *testing.B, zones int, serverRate int, window time.Duration, extra string) *cfBench {
+	b.Helper()
+	srv := cftest.NewServer(cftest.WithRateLimit(serverRate, window), cftest.WithZoneCreateLimit(1_000_000, time.Minute))
+	b.Cleanup(srv.Close)
+	dir := filepath.Join(b.TempDir(), "estate")
+	e, err := estate.Generate(dir, estate.Options{Zones: zones, Records: 20, Seed: 1, CompanyZones: zones / 1000,
+		RevokedTenants: zones / 500, Provider: estate.ProviderCloudflare, AccountID: srv.AccountID(), BaseURL: srv.BaseURL()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(dir, "zoneward.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), "  type: cloudflare\n", "  type: cloudflare\n  create_zones: true\n  zone_creates: {requests: 1000000, per: 1s}\n"+extra, 1))
+	if err := os.WriteFile(filepath.Join(dir, "zoneward.yaml"), cfg, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	gitRun(b, dir, "commit", "-q", "-am", "benchmark provider settings")
+	b.Setenv("CLOUDFLARE_API_TOKEN", cftest.DefaultToken)
+	// The zones are in the account and active, as after their Domain
+	// Owners pointed the nameservers: Cloudflare refuses new zones while
+	// more than 50 are pending and fewer are active, so a first apply of
+	// 1,000 zones created by zoneward cannot happen in one run anyway.
+	for _, z := range append(e.Zones(), e.CompanyZones()...) {
+		srv.AddZone(strings.TrimSuffix(z, "."))
+	}
+	srv.ResetLog()
+	return &cfBench{srv: srv, e: e, dir: dir}
+}
+
+func gitRun(b *testing.B, dir string, args ...string) {
+	b.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=b", "GIT_AUTHOR_EMAIL=b@example.invalid", "GIT_COMMITTER_NAME=b", "GIT_COMMITTER_EMAIL=b@example.invalid")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+}
+
+// fast is a provider budget far above anything here: these benchmarks
+// count requests; the sweep benchmark measures pacing on its own.
+const fast = "  rate: {requests: 1000000, per: 1s}\n"
+
+func (c *cfBench) runner(b *testing.B) *runner {
+	b.Helper()
+	r, err := newRunner(c.dir, "main")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+func (c *cfBench) apply(b *testing.B, r *runner, o runOptions) *runOutcome {
+	b.Helper()
+	o.apply, o.force = true, true
+	if o.rev == "" {
+		o.rev = "main"
+	}
+	out, err := r.run(context.Background(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := out.result.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+// BenchmarkCloudflareOneZone: requests for a change to one zone of a
+// 10,000-zone repository, planned and applied with --zone, by a fresh
+// process (zone ID unknown: cold) and by a process that knows it (warm).
+func BenchmarkCloudflareOneZone(b *testing.B) {
+	c := newCFBench(b, 10000, 1_000_000, time.Second, fast)
+	zone := c.e.Zones()[42]
+	c.apply(b, c.runner(b), runOptions{zones: []string{zone}})
+	warm := c.runner(b)
+	c.apply(b, warm, runOptions{zones: []string{zone}})
+	for _, mode := range []string{"cold", "warm"} {
+		b.Run(mode, func(b *testing.B) {
+			c.srv.ResetLog()
+			for i := 0; b.Loop(); i++ {
+				if err := c.e.ChangeOneZone(42); err != nil {
+					b.Fatal(err)
+				}
+				r := warm
+				if mode == "cold" {
+					r = c.runner(b)
+				}
+				out := c.apply(b, r, runOptions{zones: []string{zone}})
+				if c, u, d := out.plan.Changes(); c+u+d == 0 {
+					b.Fatal("the change was not planned")
+				}
+			}
+			b.ReportMetric(float64(len(c.srv.Requests()))/float64(b.N), "requests/op")
+		})
+	}
+}
+
+// BenchmarkCloudflareSince: requests and local time of an incremental
+// apply (--since last) in a 10,000-zone repository applied before: a
+// one-zone change, and a tenant revoked through CODEOWNERS.
+func BenchmarkCloudflareSince(b *testing.B) {
+	c := newCFBench(b, 10000, 1_000_000, time.Second, fast)
+	c.apply(b, c.runner(b), runOptions{})
+	for _, kind := range []string{"one-zone-change", "revoke-tenant"} {
+		b.Run(kind, func(b *testing.B) {
+			c.srv.ResetLog()
+			tenant := 1
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				var err error
+				if kind == "one-zone-change" {
+					err = c.e.ChangeOneZone(100 + i)
+				} else {
+					for ; tenant < 1000; tenant++ {
+						if err = c.e.RevokeTenant(tenant); err == nil {
+							tenant++
+							break
+						}
+					}
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				c.apply(b, c.runner(b), runOptions{since: "last"})
+			}
+			b.ReportMetric(float64(len(c.srv.Requests()))/float64(b.N), "requests/op")
+		})
+	}
+}
+
+// BenchmarkCloudflareFirstApply: requests for a first apply of 1,000 new
+// zones of 20 records: zones in the account and empty, every record new.
+func BenchmarkCloudflareFirstApply(b *testing.B) {
+	b.Run("zones=1000", func(b *testing.B) {
+		var reqs int
+		for b.Loop() {
+			b.StopTimer()
+			c := newCFBench(b, 1000, 1_000_000, time.Second, fast)
+			b.StartTimer()
+			c.apply(b, c.runner(b), runOptions{})
+			reqs += len(c.srv.Requests())
+		}
+		b.ReportMetric(float64(reqs)/float64(b.N), "requests/op")
+	})
+}
+
+// BenchmarkCloudflareNoChange: requests for a plan of 1,000 zones that
+// changes nothing, by a fresh process.
+func BenchmarkCloudflareNoChange(b *testing.B) {
+	b.Run("zones=1000", func(b *testing.B) {
+		c := newCFBench(b, 1000, 1_000_000, time.Second, fast)
+		c.apply(b, c.runner(b), runOptions{})
+		c.srv.ResetLog()
+		for b.Loop() {
+			out, err := c.runner(b).run(context.Background(), runOptions{rev: "main"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if out.plan.HasChanges() {
+				b.Fatal("changes after apply")
+			}
+		}
+		b.ReportMetric(float64(len(c.srv.Requests()))/float64(b.N), "requests/op")
+	})
+}
+
+// BenchmarkCloudflareSweep: a no-change sweep of 10,000 zones under a
+// request budget, scaled down in time (500 requests a second rather than
+// 1,200 in 5 minutes) so it runs in about half a minute. rate-used is the
+// requests actually sent per full window divided by those allowed;
+// 429s counts the refusals.
+func BenchmarkCloudflareSweep(b *testing.B) {
+	b.Run("zones=10000", func(b *testing.B) {
+		const budget, window = 500, time.Second
+		c := newCFBench(b, 10000, budget, window, fmt.Sprintf("  rate: {requests: %d, per: %s}\n", budget, window))
+		// Seed through a provider of its own, fast, on a server that
+		// allows it; then measure the sweep alone.
+		c.srv.SetRateLimit(1_000_000, window)
+		seed := c.runner(b)
+		c.apply(b, seed, runOptions{})
+		c.srv.SetRateLimit(budget, window)
+		var used float64
+		var n429, reqs int
+		for b.Loop() {
+			c.srv.ResetLog()
+			c.srv.ResetArrivals()
+			out, err := c.runner(b).run(context.Background(), runOptions{rev: "main", apply: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if out.plan.HasChanges() {
+				b.Fatal("changes in a no-change sweep")
+			}
+			counts := c.srv.WindowCounts(window)
+			if len(counts) > 2 {
+				counts = counts[1 : len(counts)-1] // whole windows only
+			}
+			sum := 0
+			for _, n := range counts {
+				sum += n
+			}
+			used = float64(sum) / float64(len(counts)) / budget
+			reqs = len(c.srv.Requests())
+			for _, r := range c.srv.Requests() {
+				if r.Status == 429 {
+					n429++
+				}
+			}
+		}
+		b.ReportMetric(float64(reqs), "requests/op")
+		b.ReportMetric(used, "rate-used")
+		b.ReportMetric(float64(n429), "429s")
+	})
+}
+
+// BenchmarkCloudflareWorkers: wall time of a first apply of 1,000 zones
+// with 1 worker and with 8, when every request takes 50 ms (a latency-bound
+// budget), and the speed-up.
+func BenchmarkCloudflareWorkers(b *testing.B) {
+	times := map[int]time.Duration{}
+	for _, w := range []int{1, 8} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			var total time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				c := newCFBench(b, 1000, 1_000_000, time.Second, fast+fmt.Sprintf("  workers: %d\n", w))
+				c.srv.SetFault(func(*http.Request) cftest.Fault { return cftest.Fault{Latency: 50 * time.Millisecond} })
+				r := c.runner(b)
+				b.StartTimer()
+				start := time.Now()
+				c.apply(b, r, runOptions{})
+				total += time.Since(start)
+			}
+			times[w] = total / time.Duration(b.N)
+		})
+	}
+	if times[1] > 0 && times[8] > 0 {
+		b.Run("speedup", func(b *testing.B) {
+			for b.Loop() {
+			}
+			b.ReportMetric(float64(times[1])/float64(times[8]), "x")
 		})
 	}
 }
