@@ -464,6 +464,16 @@ func (p *parser) checkFile() {
 					break
 				}
 			}
+		case "ALIAS":
+			// An ALIAS answers A and AAAA queries with its target's
+			// addresses (Cloudflare stores it as a flattened CNAME), so A or
+			// AAAA beside it would contradict it; providers refuse the pair.
+			for _, o := range byName[s.name] {
+				if o.typ == "A" || o.typ == "AAAA" {
+					p.errorf(s.node, "ALIAS at %s answers for A and AAAA itself, but there is %s at line %d; keep one or the other", p.show(s.name), o.typ, o.node.Line)
+					break
+				}
+			}
 		case "MX":
 			for _, r := range s.recs {
 				if strings.HasSuffix(r.Value, " .") {

@@ -126,6 +126,8 @@ var parseCases = []parseCase{
 	{name: "CNAME at subtree origin", path: "zones/example.com/alice.yaml", in: "'': {type: CNAME, value: alice.example.net.}\n"},
 	{name: "CNAME beside A", in: "www:\n  - {type: CNAME, value: lb.example.net.}\n  - {type: A, value: 1.2.3.4}\n",
 		want: `zones/example.com.yaml:2:5: CNAME at "www" must be the only record at its name (RFC 1034 §3.6.2), but there is A at line 3`},
+	{name: "ALIAS beside A", in: "'':\n  - {type: ALIAS, value: lb.example.net.}\n  - {type: A, value: 192.0.2.1}\n  - {type: MX, value: {preference: 10, exchange: mx.example.net.}}\n",
+		want: `zones/example.com.yaml:2:5: ALIAS at '' answers for A and AAAA itself, but there is A at line 3; keep one or the other`},
 	{name: "ALIAS below apex", in: "www: {type: ALIAS, value: lb.example.net.}\n",
 		want: `zones/example.com.yaml:1:13: ALIAS is only allowed at the zone apex (name '' in the zone file zones/example.com.yaml); use CNAME`},
 	{name: "ALIAS in subtree file", path: "zones/example.com/alice.yaml", in: "'': {type: ALIAS, value: lb.example.net.}\n",
