@@ -58,6 +58,7 @@ type Zone struct {
 	Records []Record // from active valid files, sorted by name, type, value
 	Files   []string // every file of the zone, active or not
 	Invalid []string // files that failed validation: the zone is not written
+	Skipped []string // files not parsed in this run (schema.LoadOptions.Zones): the zone cannot be planned
 }
 
 // Zone returns the zone named name, or nil.
@@ -96,6 +97,12 @@ func NewDesired(repo *schema.Repo, grants map[string]schema.Grant, rev string) *
 		z := zone(f.Zone)
 		z.Files = append(z.Files, f.Path)
 		switch {
+		case f.Skipped:
+			z.Skipped = append(z.Skipped, f.Path)
+			fi.State, fi.Reason = FileRevoked, g.Reason
+			if g.Active {
+				fi.State = FileActive
+			}
 		case !f.Valid():
 			fi.State, fi.Reason = FileInvalid, "fails validation"
 			z.Invalid = append(z.Invalid, f.Path)

@@ -77,6 +77,11 @@ func (e *Engine) planZone(ctx context.Context, d *Desired, name string) *ZonePla
 	var desired []Record
 	var invalid []string
 	if z := d.Zone(name); z != nil {
+		if len(z.Skipped) > 0 {
+			// Planning it would read its records as absent and delete them.
+			return &ZonePlan{Zone: name, Err: &ZoneError{Zone: name, Op: "planning",
+				Err: fmt.Errorf("%s was not loaded in this run; plan the zone in a run that loads it", z.Skipped[0])}}
+		}
 		desired, invalid = z.Records, z.Invalid
 	}
 	var status *ZoneStatus

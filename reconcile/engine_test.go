@@ -342,3 +342,19 @@ func TestTypeChangeAtOneName(t *testing.T) {
 		t.Errorf("after CNAME→A: %+v", got)
 	}
 }
+
+func TestZoneWithUnloadedFilesIsNeverPlanned(t *testing.T) {
+	m := reconciletest.NewMemory()
+	m.Add("a.test.", rec("a.test.", "A", "192.0.2.1", "zones/a.test.yaml"))
+	e := &reconcile.Engine{Provider: m, Policy: policy()}
+	d := &reconcile.Desired{Files: map[string]*reconcile.FileInfo{"zones/a.test.yaml": {Path: "zones/a.test.yaml", State: reconcile.FileActive}},
+		Zones: []*reconcile.Zone{{Name: "a.test.", Skipped: []string{"zones/a.test.yaml"}}}}
+	p := plan(t, e, d, "a.test.")
+	if p.Zones[0].Err == nil || !p.Zones[0].Changes.Empty() {
+		t.Fatalf("a zone whose files were not loaded was planned: %+v", p.Zones[0])
+	}
+	e.Apply(context.Background(), p, true)
+	if len(m.Zone("a.test.")) != 1 {
+		t.Errorf("its records were touched")
+	}
+}

@@ -128,3 +128,44 @@ func TestGrantsWithAccess(t *testing.T) {
 		t.Errorf("an access error was swallowed")
 	}
 }
+
+func TestLoadZonesFilter(t *testing.T) {
+	fsys := fstest.MapFS{
+		"zoneward.yaml":            {Data: []byte("provider: {type: zonefile}\n")},
+		"zones/a.test.yaml":        {Data: []byte("'': {type: A, value: 192.0.2.1}\n")},
+		"zones/b.test.yaml":        {Data: []byte("'': {type: A, value: not-an-ip}\n")},
+		"zones/b.test/x.yaml":      {Data: []byte("'': {type: A, value: 192.0.2.2}\n")},
+		"zones/c.test/orphan.yaml": {Data: []byte("'': {type: A, value: 192.0.2.3}\n")},
+	}
+	r, err := Load(fsys, LoadOptions{Zones: func(z string) bool { return z == "a.test." }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range r.Files {
+		paths = append(paths, f.Path)
+		if f.Skipped != (f.Zone != "a.test.") {
+			t.Errorf("%s: skipped = %v", f.Path, f.Skipped)
+		}
+		if f.Skipped && len(f.Records) > 0 {
+			t.Errorf("%s: a skipped file has records", f.Path)
+		}
+	}
+	if want := []string{"zones/a.test.yaml", "zones/b.test.yaml", "zones/b.test/x.yaml", "zones/c.test/orphan.yaml"}; !reflect.DeepEqual(paths, want) {
+		t.Errorf("files = %v, want every path listed in order", paths)
+	}
+	if r.File("zones/a.test.yaml").Records[0].Value != "192.0.2.1" {
+		t.Errorf("the selected zone was not parsed")
+	}
+	// Errors of skipped files (b's bad IP) are not reported; authority
+	// still sees every path (c's subtree file has no zone file).
+	for _, e := range r.Errs {
+		if e.File == "zones/b.test.yaml" {
+			t.Errorf("an unparsed file reported an error: %v", e)
+		}
+	}
+	full, _ := Load(fsys, LoadOptions{})
+	if len(full.Errs) == len(r.Errs) {
+		t.Errorf("the filter did not skip anything: %v", r.Errs)
+	}
+}

@@ -62,6 +62,12 @@ type LoadOptions struct {
 	// or nil when the provider is unknown. A file using a type outside it
 	// is an error naming the provider. Nil means every type is allowed.
 	ProviderTypes func(provider string) []string
+	// Zones, when not nil, selects the zones whose files are parsed. The
+	// files of other zones are listed, with their paths, zones and
+	// origins (what grants and authority need), and marked Skipped; their
+	// contents are not read. Incremental runs use it to parse only what a
+	// change affects.
+	Zones func(zone string) bool
 }
 
 // Load reads the zones repository in fsys: zoneward.yaml at its root,
@@ -104,9 +110,24 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Files, err = parseFiles(fsys, paths, popts)
+	var parse []string
+	var skipped []*File
+	for _, p := range paths {
+		if opts.Zones != nil {
+			if zone, origin, err := ParsePath(p); err == nil && !opts.Zones(zone) {
+				skipped = append(skipped, &File{Path: p, Zone: zone, Origin: origin, Skipped: true})
+				continue
+			}
+		}
+		parse = append(parse, p)
+	}
+	r.Files, err = parseFiles(fsys, parse, popts)
 	if err != nil {
 		return nil, err
+	}
+	if len(skipped) > 0 {
+		r.Files = append(r.Files, skipped...)
+		sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
 	}
 	checkAuthority(r.Files)
 	for _, f := range r.Files {

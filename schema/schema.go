@@ -34,6 +34,9 @@ type File struct {
 	Origin  string   // the name it speaks for: the zone, or "<label>.<zone>"
 	Records []Record // sorted by name, type, value
 	Errs    ErrorList
+	// Skipped is set on a file that LoadOptions.Zones left unparsed: it
+	// has no Records and was not validated.
+	Skipped bool
 }
 
 // Subtree reports whether f is a subtree file rather than a zone file.

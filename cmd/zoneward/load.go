@@ -52,11 +52,17 @@ func openRepo(g *globals) (fs.FS, string, string, error) {
 // validate it, and decide every file's grant.
 // acc, when not nil, checks owners' repository access (GitHub).
 func load(ctx context.Context, g *globals, acc schema.Access) (*loaded, error) {
+	return loadWith(ctx, g, acc, nil)
+}
+
+// loadWith is load parsing only the files of the zones sel selects (all
+// when sel is nil); the others are listed, for grants and authority.
+func loadWith(ctx context.Context, g *globals, acc schema.Access, sel func(zone string) bool) (*loaded, error) {
 	fsys, dir, rev, err := openRepo(g)
 	if err != nil {
 		return nil, err
 	}
-	repo, err := schema.Load(fsys, schema.LoadOptions{ProviderTypes: providerTypes})
+	repo, err := schema.Load(fsys, schema.LoadOptions{ProviderTypes: providerTypes, Zones: sel})
 	if err != nil {
 		closeFS(fsys)
 		return nil, err

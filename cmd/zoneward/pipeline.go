@@ -97,25 +97,56 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 	if o.since != "" && rev == "" {
 		rev = "HEAD" // incremental runs compare revisions, never a working tree
 	}
-	l, err := load(ctx, &globals{repo: r.dir, rev: rev}, r.access())
-	if err != nil {
-		return nil, err
-	}
-	defer l.close()
-	out := &runOutcome{loaded: l}
-	desired := reconcile.NewDesired(l.repo, l.grants, l.rev)
-
-	statePath := r.statePath(o, l)
-	var state incremental.State
+	g := &globals{repo: r.dir, rev: rev}
 	zones, err := zoneArgs(o.zones)
 	if err != nil {
 		return nil, err
 	}
-	if len(zones) == 0 {
-		out.scope, state, err = r.scope(ctx, o, l, statePath)
+	out := &runOutcome{}
+	var l *loaded
+	var state incremental.State
+	var statePath string
+	switch {
+	case len(zones) > 0:
+		// Only these zones are planned, so only their files are parsed.
+		if l, err = loadWith(ctx, g, r.access(), inSet(zones)); err != nil {
+			return nil, err
+		}
+	case o.since != "":
+		// Which zones a change affects depends only on paths, CODEOWNERS
+		// and zoneward.yaml: find them without parsing a zone file, then
+		// parse the files of those zones alone.
+		light, err := loadWith(ctx, g, r.access(), func(string) bool { return false })
 		if err != nil {
 			return nil, err
 		}
+		defer light.close()
+		statePath = r.statePath(o, light)
+		if out.scope, state, err = r.scope(ctx, o, light, statePath); err != nil {
+			return nil, err
+		}
+		sel := inSet(out.scope.Zones)
+		if out.scope.Full {
+			sel = nil
+		}
+		if l, err = loadWith(ctx, g, nil, sel); err != nil {
+			return nil, err
+		}
+		l.grants = light.grants // the same paths, config and CODEOWNERS: no second access check
+	default:
+		if l, err = load(ctx, g, r.access()); err != nil {
+			return nil, err
+		}
+		statePath = r.statePath(o, l)
+		out.scope = incremental.Scope{Full: true, Reason: "no --since"}
+		if state, err = incremental.LoadState(statePath); err != nil {
+			return nil, err
+		}
+	}
+	defer l.close()
+	out.loaded = l
+	desired := reconcile.NewDesired(l.repo, l.grants, l.rev)
+	if len(zones) == 0 {
 		if out.scope.Full {
 			if zones, err = allZones(ctx, l, r.provider); err != nil {
 				return nil, err
@@ -172,8 +203,6 @@ func (r *runner) scope(ctx context.Context, o runOptions, l *loaded, statePath s
 	}
 	since := o.since
 	switch {
-	case since == "":
-		return incremental.Scope{Full: true, Reason: "no --since"}, state, nil
 	case since == "last" && state.Revision == "":
 		return incremental.Scope{Full: true, Reason: "no previous run recorded in " + statePath}, state, nil
 	case since == "last":
@@ -187,6 +216,15 @@ func (r *runner) scope(ctx context.Context, o runOptions, l *loaded, statePath s
 		s.Zones = uniq(append(s.Zones, state.Retry()...))
 	}
 	return s, state, nil
+}
+
+// inSet selects the zones in zs.
+func inSet(zs []string) func(string) bool {
+	set := make(map[string]bool, len(zs))
+	for _, z := range zs {
+		set[z] = true
+	}
+	return func(z string) bool { return set[z] }
 }
 
 // allZones is every zone of the repository and every zone the provider
