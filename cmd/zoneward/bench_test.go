@@ -18,8 +18,18 @@ import (
 )
 
 // estates caches generated repositories across benchmarks of one run:
-// generating 10,000 zones takes longer than planning them.
+// generating 10,000 zones takes longer than planning them. TestMain
+// removes them.
 var estates sync.Map // size → *estate.Estate
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	estates.Range(func(_, e any) bool {
+		os.RemoveAll(e.(*estate.Estate).Dir)
+		return true
+	})
+	os.Exit(code)
+}
 
 func benchEstate(b *testing.B, zones int, applied bool) *estate.Estate {
 	b.Helper()
