@@ -63,6 +63,10 @@ type Options struct {
 	Provider  string
 	AccountID string
 	BaseURL   string
+	// ProviderExtra is YAML appended to the provider block as it is, each
+	// line indented by two spaces (e.g. "rate: {requests: 500, per: 1s}\n"),
+	// so benchmarks can tune the provider in every commit of the estate.
+	ProviderExtra string
 }
 
 func (o Options) normalize() (Options, error) {

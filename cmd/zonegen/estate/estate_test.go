@@ -687,3 +687,37 @@ func checkLoad(t *testing.T, e *Estate) {
 		}
 	}
 }
+
+// TestProviderExtraSurvivesCommits: keys added to the provider block are in
+// zoneward.yaml after later commits too (a benchmark that edited the file
+// after Generate lost its settings at the next ChangeOneZone).
+func TestProviderExtraSurvivesCommits(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "e")
+	e, err := Generate(dir, Options{Zones: 5, Seed: 1, Provider: ProviderCloudflare, ProviderExtra: "workers: 3\nrate: {requests: 9, per: 1s}\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ChangeOneZone(1); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "zoneward.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, errs := schema.ParseConfig(data)
+	if len(errs) > 0 {
+		t.Fatalf("zoneward.yaml: %v\n%s", errs, data)
+	}
+	var o struct {
+		Workers int `yaml:"workers"`
+		Rate    struct {
+			Requests int    `yaml:"requests"`
+			Per      string `yaml:"per"`
+		} `yaml:"rate"`
+		AccountID string `yaml:"account_id"`
+		BaseURL   string `yaml:"base_url"`
+	}
+	if err := cfg.Provider.Decode(&o); err != nil || o.Workers != 3 || o.Rate.Requests != 9 {
+		t.Errorf("provider block after a later commit: %+v %v\n%s", o, err, data)
+	}
+}

@@ -297,6 +297,11 @@ func renderConfig(o Options, companyFiles []string) []byte {
 		b.WriteString("  nameservers:\n    - ns1.acme-dns.net.\n    - ns2.acme-dns.net.\n")
 		b.WriteString("  hostmaster: hostmaster.acme-dns.net.\n")
 	}
+	for _, line := range strings.Split(strings.TrimRight(o.ProviderExtra, "\n"), "\n") {
+		if line != "" {
+			b.WriteString("  " + line + "\n")
+		}
+	}
 	b.WriteString("company:\n")
 	fmt.Fprintf(&b, "  admins:\n    - %s\n", quote(CompanyTeam))
 	if len(companyFiles) == 0 {
