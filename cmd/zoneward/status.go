@@ -28,23 +28,14 @@ func newStatusCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-type statusFile struct {
-	Path    string   `json:"path"`
-	State   string   `json:"state"` // active, revoked, invalid
-	Company bool     `json:"company,omitempty"`
-	Owners  []string `json:"owners"`
-	Reason  string   `json:"reason,omitempty"`
-	Records int      `json:"records"`
-}
-
 type statusZone struct {
-	Zone        string       `json:"zone"`
-	State       string       `json:"state"`
-	Detail      string       `json:"detail,omitempty"`
-	Nameservers []string     `json:"nameservers"`
-	DS          []string     `json:"ds,omitempty"`
-	Files       []statusFile `json:"files"`
-	Error       string       `json:"error,omitempty"`
+	Zone        string               `json:"zone"`
+	State       string               `json:"state"`
+	Detail      string               `json:"detail,omitempty"`
+	Nameservers []string             `json:"nameservers"`
+	DS          []string             `json:"ds,omitempty"`
+	Files       []reconcile.JSONFile `json:"files"`
+	Error       string               `json:"error,omitempty"`
 }
 
 func runStatus(cmd *cobra.Command, g *globals, format string) error {
@@ -70,7 +61,7 @@ func runStatus(cmd *cobra.Command, g *globals, format string) error {
 	var out []statusZone
 	failed := false
 	for _, z := range zones {
-		sz := statusZone{Zone: z, State: "unknown", Nameservers: []string{}, Files: []statusFile{}}
+		sz := statusZone{Zone: z, State: "unknown", Nameservers: []string{}, Files: []reconcile.JSONFile{}}
 		if st != nil {
 			s, err := st.ZoneStatus(ctx, z)
 			if err != nil {
@@ -89,7 +80,7 @@ func runStatus(cmd *cobra.Command, g *globals, format string) error {
 			if owners == nil {
 				owners = []string{}
 			}
-			sz.Files = append(sz.Files, statusFile{Path: f.Path, State: fi.State.String(), Company: fi.Company,
+			sz.Files = append(sz.Files, reconcile.JSONFile{Path: f.Path, Zone: f.Zone, State: fi.State.String(), Company: fi.Company,
 				Owners: owners, Reason: fi.Reason, Records: fi.Records})
 		}
 		out = append(out, sz)
