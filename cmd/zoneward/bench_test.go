@@ -317,13 +317,15 @@ func BenchmarkCloudflareNoChange(b *testing.B) {
 }
 
 // BenchmarkCloudflareSweep: a no-change sweep of 10,000 zones under a
-// request budget, scaled down in time (500 requests a second rather than
-// 1,200 in 5 minutes) so it runs in about half a minute. rate-used is the
+// request budget, scaled down in time (250 requests a second rather than
+// 1,200 in 5 minutes) so it runs in about 40 s. At 500 a second the
+// in-process server and the client share two cores and the sweep is bound
+// by CPU (89% of the budget used), not by the budget it is meant to pace. rate-used is the
 // requests actually sent per full window divided by those allowed;
 // 429s counts the refusals.
 func BenchmarkCloudflareSweep(b *testing.B) {
 	b.Run("zones=10000", func(b *testing.B) {
-		const budget, window = 500, time.Second
+		const budget, window = 250, time.Second
 		c := newCFBench(b, 10000, budget, window, fmt.Sprintf("rate: {requests: %d, per: %s}\n", budget, window))
 		// Seed through a provider of its own, fast, on a server that
 		// allows it; then measure the sweep alone.
