@@ -7,6 +7,7 @@ package main
 
 import (
 	"bufio"
+	_ "embed"
 	"flag"
 	"fmt"
 	"io"
@@ -66,6 +67,12 @@ var figures = []figure{
 		target: "≥ 5×", met: func(v float64) bool { return v >= 5 }},
 	{title: "Parse one zone file of 20 records", bench: "BenchmarkParseFile", pkg: "./schema", unit: "ns/op", scale: 1e-3, shown: "µs"},
 }
+
+// history explains how the targets were reached, before and after; it is
+// kept here so that every `make bench` writes it again.
+//
+//go:embed history.md
+var history string
 
 var lineRE = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
 
@@ -146,6 +153,7 @@ func write(w io.Writer, results map[string]map[string]float64, header map[string
 		}
 		fmt.Fprintf(w, "| %s | %s %s | %s | %s | %s |\n", f.title, format(x), f.shown, orDash(f.target), status, cmd)
 	}
+	fmt.Fprintf(w, "\n%s", history)
 	var extra []string
 	for name := range results {
 		known := false
