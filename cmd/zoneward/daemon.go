@@ -131,6 +131,23 @@ func (d *daemon) reconcile(ctx context.Context, k runKind) {
 		"duration", time.Since(start))
 }
 
+// sweepBatchFor sizes a sweep so that it fits the provider's budget
+// between two scheduled runs: a sweep costs about one request per zone
+// (its records), and a fifth of the budget is left for pushes. It returns
+// 0 (every zone) for providers without a budget or schedules that are not
+// a fixed interval.
+func sweepBatchFor(p reconcile.Provider, every time.Duration) int {
+	b, ok := p.(interface{ Budget() (int, time.Duration) })
+	if !ok || every <= 0 {
+		return 0
+	}
+	requests, per := b.Budget()
+	if requests <= 0 || per <= 0 {
+		return 0
+	}
+	return max(1, int(float64(requests)*every.Seconds()/per.Seconds()*0.8))
+}
+
 // sweepZones picks this sweep's zones: the next batch of every zone in
 // turn, plus every zone with a file whose grant flipped since the last run
 // (an access revocation makes no push).

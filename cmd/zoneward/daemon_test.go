@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/zoneward/zoneward/reconcile"
+	"github.com/zoneward/zoneward/reconcile/reconciletest"
 )
 
 // TestDaemonQueue checks that runs never overlap and that any number of
@@ -64,5 +68,66 @@ func TestDaemonQueue(t *testing.T) {
 	defer d.mu.Unlock()
 	if d.m.runs["incremental,error"] != 1 || d.m.runs["sweep,error"] != 1 {
 		t.Errorf("runs by kind = %v, want the follow-up to be a sweep (a sweep absorbs incrementals)", d.m.runs)
+	}
+}
+
+type budgeted struct{ reconcile.Provider }
+
+func (budgeted) Budget() (int, time.Duration) { return 1200, 5 * time.Minute }
+
+func TestSweepBatchFor(t *testing.T) {
+	// Cloudflare's 1,200 per 5 minutes, swept every 15 minutes: 3,600
+	// requests between runs, four fifths of them for the sweep.
+	if got := sweepBatchFor(budgeted{}, 15*time.Minute); got != 2880 {
+		t.Errorf("batch = %d, want 2880", got)
+	}
+	if got := sweepBatchFor(budgeted{}, 0); got != 0 {
+		t.Errorf("no interval: batch = %d, want 0 (every zone)", got)
+	}
+	if got := sweepBatchFor(reconciletest.NewMemory(), time.Hour); got != 0 {
+		t.Errorf("a provider without a budget: batch = %d, want 0", got)
+	}
+}
+
+// TestSweepZones: sweeps walk the estate a batch at a time, and a zone
+// whose file lost its grant is swept at once, whatever the batch.
+func TestSweepZones(t *testing.T) {
+	dir := newRepo(t)
+	r, err := newRunner(dir, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(r, "main", []byte("s"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d.sweepBatch = 2
+	ctx := context.Background()
+	var got [][]string
+	for i := 0; i < 3; i++ {
+		zs, err := d.sweepZones(ctx, "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, zs)
+	}
+	want := [][]string{{"acme.dev.", "bakery.example."}, {"example.com.", "example.org."}, {"acme.dev.", "bakery.example."}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("sweeps = %v, want %v", got, want)
+	}
+	edit(t, dir, ".github/CODEOWNERS", "/zones/example.org.yaml         @bob @acme/dns-admins\n", "")
+	commitAll(t, dir, "revoke bob")
+	zs, err := d.sweepZones(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(zs) != "[example.com. example.org.]" {
+		t.Errorf("after revoking bob: %v, want the next batch, which holds example.org.", zs)
+	}
+	edit(t, dir, ".github/CODEOWNERS", "/zones/example.com.yaml         @alice @acme/dns-admins\n", "")
+	commitAll(t, dir, "revoke alice")
+	zs, err = d.sweepZones(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(zs) != "[acme.dev. bakery.example. example.com.]" {
+		t.Errorf("after revoking alice: %v, want her zone added to the batch", zs)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	gogit "github.com/go-git/go-git/v5"
@@ -53,7 +54,7 @@ queues one follow-up run. SIGTERM lets the zone being applied finish, then exits
 	f := cmd.Flags()
 	f.StringVar(&o.remote, "remote", "", "clone the zones repository from `URL` when --repo has none")
 	f.StringVar(&o.listen, "listen", "", "listen on `ADDR` (default serve.listen, :8080)")
-	f.IntVar(&o.sweepBatch, "sweep-batch", 0, "zones per sweep, so a large estate is swept over several runs at the provider's rate (0: all)")
+	f.IntVar(&o.sweepBatch, "sweep-batch", 0, "zones per sweep, so a large estate is swept over several runs at the provider's rate (default: what the provider's budget allows between two runs of an @every schedule; else all)")
 	return cmd
 }
 
@@ -92,6 +93,13 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ 
 	d := newDaemon(r, cfgBranch, []byte(secret), log)
 	d.fetch = fetch
 	d.sweepBatch = o.sweepBatch
+	if d.sweepBatch == 0 {
+		if every, ok := strings.CutPrefix(sc.Schedule, "@every "); ok {
+			if dur, err := time.ParseDuration(every); err == nil {
+				d.sweepBatch = sweepBatchFor(r.provider, dur)
+			}
+		}
+	}
 
 	listen := o.listen
 	if listen == "" {
@@ -103,7 +111,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ 
 	}
 	srv := &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	log.Info("serving", "addr", ln.Addr().String(), "branch", cfgBranch, "schedule", sc.Schedule, "revision", rev)
+	log.Info("serving", "addr", ln.Addr().String(), "branch", cfgBranch, "schedule", sc.Schedule, "sweep_batch", d.sweepBatch, "revision", rev)
 	if o.ready != nil {
 		o.ready <- ln.Addr().String()
 	}

@@ -109,6 +109,12 @@ func (p *Provider) Capabilities() reconcile.Capabilities {
 // (Options.Workers).
 func (p *Provider) Workers() int { return p.opts.Workers }
 
+// Budget returns the request budget the provider keeps to: at most
+// requests in any window of per. A daemon sizes its sweeps by it.
+func (p *Provider) Budget() (requests int, per time.Duration) {
+	return p.opts.Rate.Requests, p.opts.Rate.Per
+}
+
 // Stats returns the requests sent so far, by kind.
 func (p *Provider) Stats() Stats { return p.c.tr.stats() }
 
