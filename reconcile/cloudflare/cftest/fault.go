@@ -56,6 +56,9 @@ func (s *Server) applyFault(w *recorder, r *http.Request, f Fault) bool {
 			return false
 		}
 		w.hijacked = true
+		if w.beforeDrop != nil {
+			w.beforeDrop()
+		}
 		_ = conn.Close()
 		return true
 	case f.Status == http.StatusTooManyRequests:

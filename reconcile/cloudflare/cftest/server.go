@@ -161,14 +161,23 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	limited, rlHeaders := s.rl.admit(now, s.cfg.rateLimit, s.cfg.rateWindow)
 	fault := s.fault
 	s.mu.Unlock()
-	defer func() {
+	logged := false
+	logRequest := func() {
+		if logged {
+			return
+		}
+		logged = true
 		s.mu.Lock()
 		s.log = append(s.log, Request{
 			Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Kind: kind,
 			Status: rec.status, BodySize: body.n, ResponseSize: rec.n, Dropped: rec.hijacked,
 		})
 		s.mu.Unlock()
-	}()
+	}
+	// A dropped connection is logged before it is closed: the client sees
+	// the drop at once and may read the log before this handler returns.
+	rec.beforeDrop = logRequest
+	defer logRequest()
 
 	// Cloudflare sends Ratelimit and Ratelimit-Policy on every response (notes D, changelog 2025-09-03).
 	for k, v := range rlHeaders {
@@ -212,9 +221,10 @@ func (s *Server) authenticate(r *http.Request) (*APIError, int) {
 // recorder captures the status and size of a response and passes hijacking through for dropped connections.
 type recorder struct {
 	http.ResponseWriter
-	status   int
-	n        int
-	hijacked bool
+	status     int
+	n          int
+	hijacked   bool
+	beforeDrop func() // logs the request; called before a dropped connection is closed
 }
 
 func (r *recorder) WriteHeader(code int) {
