@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -21,7 +22,15 @@ const (
 	ReasonNoOwners   = "no CODEOWNERS line gives it an owner"
 	ReasonAdminsOnly = "its only owners are Company admins"
 	ReasonNoAccess   = "no owner still has write access to the repository"
+	// ReasonUnknown: with access checks on, the only tenant owners are
+	// not GitHub users or teams (an email address, a malformed name), so
+	// nobody can be shown to hold write access.
+	ReasonUnknown = "no owner is a known GitHub user or team"
 )
+
+// handleRE is a CODEOWNERS owner GitHub can resolve to a user or a team:
+// "@login" or "@org/team-slug".
+var handleRE = regexp.MustCompile(`^@[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9._-]+)?$`)
 
 // Access checks which CODEOWNERS owners still have write access to the
 // zones repository. It is the seam for remote checks (GitHub): a nil
@@ -83,10 +92,21 @@ func (r *Repo) Grants(ctx context.Context, acc Access) (map[string]Grant, error)
 			g.Reason = ReasonNoOwners
 		case len(tenants) == 0:
 			g.Reason = ReasonAdminsOnly
+		case allUnknown(tenants):
+			g.Reason = ReasonUnknown + " (" + strings.Join(tenants, ", ") + ")"
 		default:
 			g.Reason = ReasonNoAccess + " (" + strings.Join(tenants, ", ") + ")"
 		}
 		grants[p] = g
 	}
 	return grants, nil
+}
+
+func allUnknown(owners []string) bool {
+	for _, o := range owners {
+		if handleRE.MatchString(o) {
+			return false
+		}
+	}
+	return len(owners) > 0
 }

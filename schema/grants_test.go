@@ -100,6 +100,7 @@ func TestGrantsWithAccess(t *testing.T) {
 /zones/acme.dev/alice.yaml @alice @acme/dns-admins
 /zones/example.com.yaml    @dave @Alice @acme/dns-admins
 /zones/team.test.yaml      @tenant-org/web-team
+/zones/example.org.yaml    dave@example.com
 `)
 	acc := &stubAccess{writers: map[string]bool{"@Alice": true, "@alice": true}}
 	got, err := r.Grants(context.Background(), acc)
@@ -117,6 +118,9 @@ func TestGrantsWithAccess(t *testing.T) {
 	}
 	if g := got["zones/acme.dev.yaml"]; !g.Active {
 		t.Errorf("company files need no access check: %+v", g)
+	}
+	if g := got["zones/example.org.yaml"]; g.Active || g.Reason != ReasonUnknown+" (dave@example.com)" {
+		t.Errorf("an email owner under access checks: %+v", g)
 	}
 	for _, o := range acc.asked {
 		if o == "@acme/dns-admins" {
