@@ -1,12 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/zoneward/zoneward/cmd/zonegen/estate"
+	"github.com/zoneward/zoneward/reconcile"
 	"github.com/zoneward/zoneward/reconcile/cloudflare/cftest"
 )
 
@@ -101,4 +108,95 @@ func TestCloudflareEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "withdrawn") {
 		t.Errorf("status does not show the withdrawn zone:\n%s", out)
 	}
+}
+
+// TestCloudflareFaultsConverge: with 10% of requests failing (5xx, dropped
+// connections, 429s), applying 200 zones converges over repeated runs with
+// no record lost and none duplicated; and a run killed halfway is completed
+// by the next.
+func TestCloudflareFaultsConverge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200 zones through the SDK")
+	}
+	srv := cftest.NewServer(cftest.WithRateLimit(1_000_000, time.Second), cftest.WithZoneCreateLimit(1_000_000, time.Minute))
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "estate")
+	e, err := estate.Generate(dir, estate.Options{Zones: 200, Records: 10, Seed: 3, Provider: estate.ProviderCloudflare,
+		AccountID: srv.AccountID(), BaseURL: srv.BaseURL(), ProviderExtra: "rate: {requests: 1000000, per: 1s}\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range append(e.Zones(), e.CompanyZones()...) {
+		srv.AddZone(strings.TrimSuffix(z, "."))
+	}
+	t.Setenv("CLOUDFLARE_API_TOKEN", cftest.DefaultToken)
+	apply := func(ctx context.Context) (*runOutcome, error) {
+		r, err := newRunner(dir, "main") // a fresh process each run
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.run(ctx, runOptions{rev: "main", apply: true, force: true})
+	}
+
+	// A run killed halfway: the context is cancelled after 40 batches.
+	ctx, cancel := context.WithCancel(context.Background())
+	var batches atomic.Int32
+	srv.SetFault(func(r *http.Request) cftest.Fault {
+		if strings.HasSuffix(r.URL.Path, "/dns_records/batch") && batches.Add(1) == 40 {
+			cancel()
+		}
+		return cftest.Fault{}
+	})
+	if out, err := apply(ctx); err == nil && out.result.Err() == nil {
+		t.Fatalf("the killed run reported success")
+	}
+	cancel()
+
+	// Then runs under 10% faults until one applies cleanly with nothing left to do.
+	srv.SetFault(cftest.RandomFaults(7, 0.10))
+	converged := false
+	for run := 0; run < 20 && !converged; run++ {
+		out, err := apply(context.Background())
+		converged = err == nil && out.result.Err() == nil && !out.plan.HasChanges()
+	}
+	if !converged {
+		t.Fatal("200 zones did not converge in 20 runs under 10% faults")
+	}
+	srv.SetFault(nil)
+	out, err := apply(context.Background())
+	if err != nil || out.plan.HasChanges() {
+		t.Fatalf("after convergence: %v, changes %v", err, out.plan.HasChanges())
+	}
+	// Every desired record exactly once: the plan is empty, and no zone
+	// holds a managed record twice.
+	total := 0
+	for _, z := range append(e.Zones(), e.CompanyZones()...) {
+		seen := map[string]bool{}
+		for _, r := range srv.Records(strings.TrimSuffix(z, ".")) {
+			if !strings.HasPrefix(r.Comment, "zoneward:") {
+				continue
+			}
+			k := r.Name + " " + r.Type + " " + r.Content + fmt.Sprint(r.Data)
+			if seen[k] {
+				t.Errorf("%s: %s stored twice", z, k)
+			}
+			seen[k] = true
+			total++
+		}
+	}
+	if want := e.Records() - revokedRecords(t, out); total != want {
+		t.Errorf("%d managed records at Cloudflare, want %d", total, want)
+	}
+}
+
+// revokedRecords counts the records of revoked files, which are never applied.
+func revokedRecords(t *testing.T, out *runOutcome) int {
+	t.Helper()
+	n := 0
+	for _, f := range out.plan.Files {
+		if f.State != reconcile.FileActive {
+			n += f.Records
+		}
+	}
+	return n
 }

@@ -89,6 +89,7 @@ func newProvider(opts Options, token string, base http.RoundTripper) (*Provider,
 	if strings.TrimSpace(token) == "" {
 		return nil, fmt.Errorf("cloudflare: no API token: set $%s (zoneward.yaml: provider.token_env)", opts.TokenEnv)
 	}
+	warmEncoders()
 	tr := newTransport(base, opts.Rate.Requests, opts.Rate.Per)
 	return &Provider{
 		opts:    opts,
