@@ -274,30 +274,20 @@ func (s *Server) deleteLocked(rs *recordSet, rid string) (Record, *APIError) {
 }
 
 func (s *Server) createRecord(w http.ResponseWriter, r *http.Request, zid string) {
-	b, e := readBody(r)
-	var in recordInput
-	if e == nil {
-		in, e = decodeInput(b)
-	}
-	if e != nil {
-		writeError(w, http.StatusBadRequest, e)
-		return
-	}
-	s.mu.Lock()
-	z, e := s.zoneLocked(zid)
-	var rec Record
-	if e == nil {
-		rec, e = s.createLocked(z, z.records, in)
-	}
-	s.mu.Unlock()
-	if e != nil {
-		writeError(w, statusFor(e), e)
-		return
-	}
-	writeResult(w, rec, nil)
+	s.writeRecord(w, r, zid, func(z *zone, in recordInput) (Record, *APIError) {
+		return s.createLocked(z, z.records, in)
+	})
 }
 
 func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, zid, rid string, put bool) {
+	s.writeRecord(w, r, zid, func(z *zone, in recordInput) (Record, *APIError) {
+		return s.updateLocked(z, z.records, rid, in, put)
+	})
+}
+
+// writeRecord decodes a record body and runs op on the zone under the
+// server's lock: the shared shape of POST, PUT and PATCH.
+func (s *Server) writeRecord(w http.ResponseWriter, r *http.Request, zid string, op func(*zone, recordInput) (Record, *APIError)) {
 	b, e := readBody(r)
 	var in recordInput
 	if e == nil {
@@ -311,7 +301,7 @@ func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, zid, rid s
 	z, e := s.zoneLocked(zid)
 	var rec Record
 	if e == nil {
-		rec, e = s.updateLocked(z, z.records, rid, in, put)
+		rec, e = op(z, in)
 	}
 	s.mu.Unlock()
 	if e != nil {
