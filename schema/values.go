@@ -226,12 +226,19 @@ func (p *parser) uintNode(n *yaml.Node, what string, max uint64) uint64 {
 	return v
 }
 
-func (p *parser) textField(m map[string]*yaml.Node, typ, key string) string {
+// scalarField returns field key of a structured value as a string, with
+// its node for positions; ok is false once an error has been reported.
+func (p *parser) scalarField(m map[string]*yaml.Node, typ, key string) (*yaml.Node, string, bool) {
 	n := p.field(m, typ, key)
 	if n == nil {
-		return ""
+		return nil, "", false
 	}
 	s, ok := p.scalar(n, typ+" "+key)
+	return n, s, ok
+}
+
+func (p *parser) textField(m map[string]*yaml.Node, typ, key string) string {
+	n, s, ok := p.scalarField(m, typ, key)
 	if !ok {
 		return ""
 	}
@@ -243,11 +250,7 @@ func (p *parser) textField(m map[string]*yaml.Node, typ, key string) string {
 }
 
 func (p *parser) hostField(m map[string]*yaml.Node, typ, key string, allowRoot bool) string {
-	n := p.field(m, typ, key)
-	if n == nil {
-		return "."
-	}
-	s, ok := p.scalar(n, typ+" "+key)
+	n, s, ok := p.scalarField(m, typ, key)
 	if !ok {
 		return "."
 	}
@@ -260,11 +263,7 @@ func (p *parser) hostField(m map[string]*yaml.Node, typ, key string, allowRoot b
 }
 
 func (p *parser) hexField(m map[string]*yaml.Node, typ, key string) string {
-	n := p.field(m, typ, key)
-	if n == nil {
-		return "00"
-	}
-	s, ok := p.scalar(n, typ+" "+key)
+	n, s, ok := p.scalarField(m, typ, key)
 	if !ok {
 		return "00"
 	}
