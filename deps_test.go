@@ -21,6 +21,7 @@ var allowed = map[string][]string{
 	"schema/gitfs":                {},
 	"reconcile":                   {"schema"},
 	"reconcile/reconciletest":     {"reconcile", "schema"},
+	"reconcile/dnsquery":          {},
 	"reconcile/incremental":       {"schema", "schema/gitfs"},
 	"reconcile/zonefile":          {"reconcile", "schema"},
 	"reconcile/cloudflare":        {"reconcile", "schema"},
