@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/zoneward/zoneward/schema"
@@ -17,7 +18,8 @@ const (
 	FileActive
 	// FileRevoked: ignored; its records are frozen or purged per policy.
 	FileRevoked
-	// FileInvalid: failed validation; its zone is not written at all.
+	// FileInvalid: failed validation; held back: the records it placed
+	// stay as last applied, and the rest of its zone still applies.
 	FileInvalid
 )
 
@@ -57,7 +59,11 @@ type Zone struct {
 	Name    string
 	Records []Record // from active valid files, sorted by name, type, value
 	Files   []string // every file of the zone, active or not
-	Invalid []string // files that failed validation: the zone is not written
+	Invalid []string // files that failed validation: held back, the rest applies
+	// Ignored are the names and types the zone's files flag
+	// `octodns: {ignored: true}`: the reconciler leaves the records there
+	// exactly as they are, as octoDNS does.
+	Ignored []RecordKey
 	Skipped []string // files not parsed in this run (schema.LoadOptions.Zones): the zone cannot be planned
 }
 
@@ -72,7 +78,8 @@ func (d *Desired) Zone(name string) *Zone {
 
 // NewDesired builds the desired state of repo under grants (from
 // schema.Repo.Grants). Records of revoked and invalid files are left out;
-// a zone with an invalid file lists it in Invalid.
+// a zone with an invalid file lists it in Invalid, and the file's Reason
+// quotes its first error.
 func NewDesired(repo *schema.Repo, grants map[string]schema.Grant, rev string) *Desired {
 	d := &Desired{Rev: rev, Files: make(map[string]*FileInfo, len(repo.Files))}
 	zones := map[string]*Zone{}
@@ -104,7 +111,7 @@ func NewDesired(repo *schema.Repo, grants map[string]schema.Grant, rev string) *
 				fi.State = FileActive
 			}
 		case !f.Valid():
-			fi.State, fi.Reason = FileInvalid, "fails validation"
+			fi.State, fi.Reason = FileInvalid, invalidReason(f.Errs)
 			z.Invalid = append(z.Invalid, f.Path)
 		case !g.Active:
 			fi.State, fi.Reason = FileRevoked, g.Reason
@@ -124,6 +131,18 @@ func NewDesired(repo *schema.Repo, grants map[string]schema.Grant, rev string) *
 		sortRecords(z.Records)
 	}
 	return d
+}
+
+// invalidReason says why a file fails validation: its first error, and how
+// many more there are (`zoneward check` lists them all).
+func invalidReason(errs schema.ErrorList) string {
+	switch len(errs) {
+	case 0:
+		return "fails validation"
+	case 1:
+		return "fails validation: " + errs[0].Error()
+	}
+	return fmt.Sprintf("fails validation: %s (and %d more; run zoneward check)", errs[0].Error(), len(errs)-1)
 }
 
 func sortRecords(rs []Record) {

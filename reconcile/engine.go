@@ -74,15 +74,14 @@ func (e *Engine) Plan(ctx context.Context, d *Desired, zones []string) (*Plan, e
 }
 
 func (e *Engine) planZone(ctx context.Context, d *Desired, name string) *ZonePlan {
-	var desired []Record
-	var invalid []string
-	if z := d.Zone(name); z != nil {
-		if len(z.Skipped) > 0 {
-			// Planning it would read its records as absent and delete them.
-			return &ZonePlan{Zone: name, Err: &ZoneError{Zone: name, Op: "planning",
-				Err: fmt.Errorf("%s was not loaded in this run; plan the zone in a run that loads it", z.Skipped[0])}}
-		}
-		desired, invalid = z.Records, z.Invalid
+	z := d.Zone(name)
+	if z == nil {
+		z = &Zone{Name: name} // no file left: what its files placed is deleted
+	}
+	if len(z.Skipped) > 0 {
+		// Planning it would read its records as absent and delete them.
+		return &ZonePlan{Zone: name, Err: &ZoneError{Zone: name, Op: "planning",
+			Err: fmt.Errorf("%s was not loaded in this run; plan the zone in a run that loads it", z.Skipped[0])}}
 	}
 	var status *ZoneStatus
 	if s, ok := e.Provider.(Statuser); ok {
@@ -92,16 +91,17 @@ func (e *Engine) planZone(ctx context.Context, d *Desired, name string) *ZonePla
 		}
 		status = &st
 		if st.State == ZoneWithdrawn {
-			return &ZonePlan{Zone: name, Status: status, Invalid: invalid}
+			return &ZonePlan{Zone: name, Status: status}
 		}
 	}
 	actual, err := e.Provider.Records(ctx, name)
 	if err != nil && !errors.Is(err, ErrZoneNotFound) {
 		return &ZonePlan{Zone: name, Status: status, Err: &ZoneError{Zone: name, Op: "reading records", Err: err}}
 	}
-	zp := Diff(name, e.normalize(desired), actual, d.Files, e.Policy)
+	nz := *z
+	nz.Records = e.normalize(z.Records)
+	zp := Diff(&nz, actual, d.Files, e.Policy)
 	zp.Status = status
-	zp.Invalid = invalid
 	zp.Unsafe = CheckSafe(&zp, e.Policy.Thresholds)
 	return &zp
 }
@@ -178,17 +178,24 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, force bool) *Result {
 	for i, zp := range p.Zones {
 		zr := &res.Zones[i]
 		zr.Zone = zp.Zone
+		// Held-back files fail the run (someone must fix them) while the
+		// rest of their zone applies.
+		var held error
+		if len(zp.Held) > 0 {
+			held = &ZoneError{Zone: zp.Zone, Op: "planning", Err: errors.New(zp.Problem())}
+		}
 		switch {
 		case zp.Blocked() != "":
 			zr.Skipped = zp.Blocked()
-			if zp.Err != nil || len(zp.Invalid) > 0 || len(zp.Conflicts) > 0 {
+			if zp.Err != nil {
 				zr.Err = &ZoneError{Zone: zp.Zone, Op: "planning", Err: errors.New(zp.Blocked())}
 			}
 			continue
 		case zp.Changes.Empty():
+			zr.Err = held
 			continue
 		case zp.Unsafe != nil && !force:
-			zr.Skipped, zr.Unsafe = zp.Unsafe.Error(), zp.Unsafe
+			zr.Skipped, zr.Unsafe, zr.Err = zp.Unsafe.Error(), zp.Unsafe, held
 			continue
 		}
 		g.Go(func() error {
@@ -204,8 +211,13 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, force bool) *Result {
 			} else if err != nil {
 				zr.Applied = 0
 			}
-			if err != nil {
+			switch {
+			case err != nil && held != nil:
+				zr.Err = errors.Join(held, &ZoneError{Zone: zp.Zone, Op: "applying", Err: err})
+			case err != nil:
 				zr.Err = &ZoneError{Zone: zp.Zone, Op: "applying", Err: err}
+			default:
+				zr.Err = held
 			}
 			return nil
 		})

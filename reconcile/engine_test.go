@@ -358,3 +358,134 @@ func TestZoneWithUnloadedFilesIsNeverPlanned(t *testing.T) {
 		t.Errorf("its records were touched")
 	}
 }
+
+// TestOneTenantNeverBlocksAnother is the per-file isolation of a shared
+// zone: of three tenants, one file fails validation and one conflicts with
+// an unmanaged record; both stay exactly as last applied while the third
+// tenant's change applies, in the same zone and the same run.
+func TestOneTenantNeverBlocksAnother(t *testing.T) {
+	const (
+		alice = "zones/acme.dev/alice.yaml"
+		bob   = "zones/acme.dev/bob.yaml"
+		carol = "zones/acme.dev/carol.yaml"
+	)
+	m := reconciletest.NewMemory()
+	m.Add("acme.dev.",
+		rec("alice.acme.dev.", "A", "192.0.2.1", alice),
+		rec("bob.acme.dev.", "A", "192.0.2.2", bob),
+		rec("carol.acme.dev.", "A", "192.0.2.3", carol),
+		rec("www.bob.acme.dev.", "A", "198.51.100.9", ""), // unmanaged
+	)
+	before := m.Zone("acme.dev.")
+	d := &reconcile.Desired{Files: map[string]*reconcile.FileInfo{
+		alice: {Path: alice, Zone: "acme.dev.", State: reconcile.FileInvalid, Reason: "fails validation: zones/acme.dev/alice.yaml:3:9: bad"},
+		bob:   {Path: bob, Zone: "acme.dev.", State: reconcile.FileActive},
+		carol: {Path: carol, Zone: "acme.dev.", State: reconcile.FileActive},
+	}, Zones: []*reconcile.Zone{{
+		Name:    "acme.dev.",
+		Invalid: []string{alice},
+		Records: []reconcile.Record{
+			// bob moves his address and adds a CNAME beside the
+			// unmanaged A record: his file conflicts.
+			rec("bob.acme.dev.", "A", "192.0.2.22", bob),
+			rec("www.bob.acme.dev.", "CNAME", "bob.acme.dev.", bob),
+			// carol moves hers: this must apply.
+			rec("carol.acme.dev.", "A", "192.0.2.33", carol),
+		},
+	}}}
+	e := &reconcile.Engine{Provider: m, Policy: policy()}
+	p := plan(t, e, d, "acme.dev.")
+	zp := p.Zones[0]
+	if b := zp.Blocked(); b != "" {
+		t.Fatalf("the shared zone is blocked (%s); only the two files should be held back", b)
+	}
+	if len(zp.Held) != 2 || zp.Held[0].Path != alice || zp.Held[1].Path != bob {
+		t.Fatalf("held = %+v, want alice (invalid) and bob (conflict)", zp.Held)
+	}
+	if !strings.Contains(zp.Held[0].Reason, "alice.yaml:3:9") {
+		t.Errorf("alice's reason %q does not say where her file fails", zp.Held[0].Reason)
+	}
+	if !strings.Contains(zp.Held[1].Reason, "line 1") || !strings.Contains(zp.Held[1].Reason, "www.bob.acme.dev. CNAME") {
+		t.Errorf("bob's reason %q does not name the conflicting record and its line", zp.Held[1].Reason)
+	}
+	if zp.HeldBack != 2 || zp.Unmanaged != 1 {
+		t.Errorf("held-back records = %d, unmanaged = %d; want 2 and 1", zp.HeldBack, zp.Unmanaged)
+	}
+	res := e.Apply(context.Background(), p, false)
+	if err := res.Err(); err == nil || !strings.Contains(err.Error(), "2 files held back") {
+		t.Errorf("apply err = %v; held-back files must fail the run", err)
+	}
+	got := map[string]string{}
+	for _, r := range m.Zone("acme.dev.") {
+		got[r.Name+" "+r.Type] = r.Value + " " + r.File
+	}
+	want := map[string]string{
+		"alice.acme.dev. A":   "192.0.2.1 " + alice, // as last applied
+		"bob.acme.dev. A":     "192.0.2.2 " + bob,   // as last applied, not half of bob's change
+		"carol.acme.dev. A":   "192.0.2.33 " + carol,
+		"www.bob.acme.dev. A": "198.51.100.9 ",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("zone after apply:\n got %v\nwant %v\n(before: %v)", got, want, before)
+	}
+}
+
+// TestHoldingBackCascades: holding a file back protects the records it
+// placed, which a second file may then clash with; that file is held too,
+// and a third, unrelated file still applies.
+func TestHoldingBackCascades(t *testing.T) {
+	const zf, sub, other = "zones/acme.dev.yaml", "zones/acme.dev/api.yaml", "zones/acme.dev/web.yaml"
+	m := reconciletest.NewMemory()
+	m.Add("acme.dev.",
+		rec("api.acme.dev.", "A", "192.0.2.1", zf), // placed by the zone file before api.yaml took the name
+		rec("x.acme.dev.", "A", "192.0.2.7", ""),
+	)
+	d := &reconcile.Desired{Files: map[string]*reconcile.FileInfo{
+		zf:    {Path: zf, State: reconcile.FileActive},
+		sub:   {Path: sub, State: reconcile.FileActive},
+		other: {Path: other, State: reconcile.FileActive},
+	}, Zones: []*reconcile.Zone{{Name: "acme.dev.", Records: []reconcile.Record{
+		rec("x.acme.dev.", "CNAME", "y.example.net.", zf),     // conflicts with unmanaged x: zf held
+		rec("api.acme.dev.", "CNAME", "lb.example.net.", sub), // beside zf's A, now protected: sub held
+		rec("web.acme.dev.", "A", "192.0.2.80", other),
+	}}}}
+	e := &reconcile.Engine{Provider: m, Policy: policy()}
+	zp := plan(t, e, d, "acme.dev.").Zones[0]
+	var held []string
+	for _, h := range zp.Held {
+		held = append(held, h.Path)
+	}
+	if fmt.Sprint(held) != fmt.Sprint([]string{zf, sub}) {
+		t.Fatalf("held = %v, want the zone file and then api.yaml", held)
+	}
+	if len(zp.Changes.Create) != 1 || zp.Changes.Create[0].Name != "web.acme.dev." || len(zp.Changes.Delete)+len(zp.Changes.Update) != 0 {
+		t.Errorf("changes = %+v, want only web's create", zp.Changes)
+	}
+}
+
+// TestIgnoredRecordsAreInvisible: a name and type flagged ignored are left
+// exactly as they are, whoever placed them, and are not counted.
+func TestIgnoredRecordsAreInvisible(t *testing.T) {
+	const f = "zones/example.com.yaml"
+	m := reconciletest.NewMemory()
+	m.Add("example.com.",
+		rec("keep.example.com.", "TXT", `"placed by zoneward"`, f),
+		rec("keep.example.com.", "TXT", `"added by hand"`, ""),
+		rec("www.example.com.", "A", "192.0.2.1", f),
+	)
+	d := &reconcile.Desired{Files: map[string]*reconcile.FileInfo{f: {Path: f, State: reconcile.FileActive}},
+		Zones: []*reconcile.Zone{{Name: "example.com.",
+			Records: []reconcile.Record{rec("www.example.com.", "A", "192.0.2.1", f)},
+			Ignored: []reconcile.RecordKey{{Name: "keep.example.com.", Type: "TXT"}},
+		}}}
+	pol := policy()
+	pol.Unmanaged = schema.UnmanagedDelete // even an authoritative zoneward leaves them
+	e := &reconcile.Engine{Provider: m, Policy: pol}
+	zp := plan(t, e, d, "example.com.").Zones[0]
+	if !zp.Changes.Empty() {
+		t.Fatalf("ignored records were planned: %+v", zp.Changes)
+	}
+	if zp.Manageable != 1 {
+		t.Errorf("manageable = %d, want 1: ignored records are not counted", zp.Manageable)
+	}
+}

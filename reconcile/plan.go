@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/zoneward/zoneward/schema"
@@ -12,15 +13,29 @@ type ZonePlan struct {
 	Zone    string
 	Changes Changes
 
-	Existing  int // records the provider holds that a reconciler may manage
-	Unmanaged int // of those, records without a marker, left alone
-	Frozen    int // of those, records of revoked files kept under `revoked: freeze`
+	// Manageable counts the records at the provider that a reconciler may
+	// manage: everything but what the provider keeps for itself (SOA, apex
+	// NS, read-only records). Safety thresholds are fractions of it.
+	Manageable int
+	Unmanaged  int // of those, records without a marker, left alone
+	Frozen     int // of those, records of revoked files kept under `revoked: freeze`
+	HeldBack   int // of those, records of held-back files, kept as last applied
 
 	Status    *ZoneStatus // when the provider reports zone status
 	Conflicts []Conflict  // desired records that clash with records it may not touch
-	Invalid   []string    // files of the zone failing validation
-	Err       error       // reading the zone failed
-	Unsafe    *UnsafeError
+	// Held lists the zone's files whose records are held back: kept
+	// exactly as last applied while every other file of the zone applies.
+	// A file is held back when it fails validation or when one of its
+	// records conflicts; sorted by path.
+	Held   []HeldFile
+	Err    error // reading the zone failed: nothing is written
+	Unsafe *UnsafeError
+}
+
+// HeldFile is a file held back from a zone plan, and why.
+type HeldFile struct {
+	Path   string
+	Reason string
 }
 
 // Conflict is a desired record that cannot be written beside a record the
@@ -31,48 +46,135 @@ type Conflict struct {
 	Reason  string
 }
 
-func (c Conflict) String() string {
+func (c Conflict) String() string { return c.Desired.Source() + ": " + c.detail() }
+
+// detail is the conflict without the desired record's source.
+func (c Conflict) detail() string {
 	owner := "an unmanaged record"
 	if c.Actual.File != "" {
-		owner = fmt.Sprintf("a record of revoked file %s", c.Actual.File)
+		owner = fmt.Sprintf("a record of %s", c.Actual.File)
 	}
-	return fmt.Sprintf("%s: %s %s %q conflicts with %s at the provider, %s %s %q: %s",
-		c.Desired.Source(), c.Desired.Name, c.Desired.Type, c.Desired.Value,
+	return fmt.Sprintf("%s %s %q conflicts with %s at the provider, %s %s %q: %s",
+		c.Desired.Name, c.Desired.Type, c.Desired.Value,
 		owner, c.Actual.Name, c.Actual.Type, c.Actual.Value, c.Reason)
 }
 
-// Blocked says why the zone will not be written, or "" when it will.
+// Blocked says why nothing at all will be written to the zone, or "" when
+// the zone applies (perhaps with some files held back; see Held). Only
+// zone-wide facts block a zone: a withdrawn zone, or one that could not be
+// read. One file's problem never blocks another file.
 func (zp *ZonePlan) Blocked() string {
 	switch {
 	case zp.Err != nil:
 		return zp.Err.Error()
 	case zp.Status != nil && zp.Status.State == ZoneWithdrawn:
 		return "withdrawn: the Domain Owner pointed the nameservers away; nothing is written"
-	case len(zp.Invalid) > 0:
-		return fmt.Sprintf("not applied: %d file(s) fail validation (%s)", len(zp.Invalid), zp.Invalid[0])
-	case len(zp.Conflicts) > 0:
-		return fmt.Sprintf("not applied: %d conflict(s) with records zoneward may not touch", len(zp.Conflicts))
+	}
+	return ""
+}
+
+// Problem says what in the zone's plan needs someone's attention and makes
+// a run fail: why the zone is blocked (a withdrawn zone is not a problem:
+// it is the Domain Owner's decision), or which files are held back. It is
+// "" when the whole plan can be applied.
+func (zp *ZonePlan) Problem() string {
+	switch {
+	case zp.Err != nil:
+		return zp.Err.Error()
+	case len(zp.Held) == 1:
+		return fmt.Sprintf("%s held back: %s", zp.Held[0].Path, zp.Held[0].Reason)
+	case len(zp.Held) > 1:
+		return fmt.Sprintf("%d files held back; first: %s: %s", len(zp.Held), zp.Held[0].Path, zp.Held[0].Reason)
 	}
 	return ""
 }
 
 // Diff computes one zone's changes: what makes actual (as the provider
-// holds it) match desired, under PRODUCT.md's ownership rules. It is pure:
-// no I/O, no clock, and the same inputs give the same output.
+// holds it) match the desired zone z, under the ownership rules of
+// docs/product.md. It is pure: no I/O, no clock, and the same inputs give
+// the same output.
 //
-// desired are the records of the zone's active files (nil for a zone no
-// longer in the repository). files says, for each marker, what the file is
-// now. A record is deletable when its marker names an active or absent
+// z holds the records of the zone's active files (an empty Zone for a zone
+// no longer in the repository). files says, for each marker, what the file
+// is now. A record is deletable when its marker names an active or absent
 // file, or a revoked one under `revoked: purge`, or when it is unmanaged
 // under `unmanaged: delete`. Other records are protected: never changed,
 // but a desired record identical to one is adopted (marked), and one that
 // would share its name and type, or a CNAME's name, is a conflict.
-func Diff(zone string, desired, actual []Record, files map[string]*FileInfo, pol schema.Policy) ZonePlan {
-	zp := ZonePlan{Zone: zone, Existing: len(actual)}
+//
+// The unit of isolation is the file. A file that fails validation, or one
+// of whose records conflicts, is held back: its desired records are left
+// out and the records it placed are protected, so they stay as last
+// applied, while every other file of the zone still applies. Holding a file
+// back protects more records, which can make another file conflict in
+// turn, so Diff repeats until no new file is held; each round holds at
+// least one more file, so it ends.
+//
+// Actual records at a name and type that z.Ignored lists are invisible:
+// neither changed nor counted, whatever their marker.
+func Diff(z *Zone, actual []Record, files map[string]*FileInfo, pol schema.Policy) ZonePlan {
+	if len(z.Ignored) > 0 {
+		visible := make([]Record, 0, len(actual))
+		for _, r := range actual {
+			if !slices.Contains(z.Ignored, r.Key()) {
+				visible = append(visible, r)
+			}
+		}
+		actual = visible
+	}
+	held := map[string]string{} // path → reason
+	for _, f := range z.Invalid {
+		reason := "fails validation"
+		if fi := files[f]; fi != nil && fi.Reason != "" {
+			reason = fi.Reason
+		}
+		held[f] = reason
+	}
+	var conflicts []Conflict
+	for {
+		zp := diffOnce(z, actual, files, pol, held)
+		conflicts = append(conflicts, zp.Conflicts...)
+		more := false
+		for _, c := range zp.Conflicts {
+			if _, ok := held[c.Desired.File]; !ok {
+				held[c.Desired.File] = fmt.Sprintf("line %d: %s", c.Desired.Line, c.detail())
+				more = true
+			}
+		}
+		if !more {
+			zp.Conflicts = conflicts
+			for path, reason := range held {
+				zp.Held = append(zp.Held, HeldFile{Path: path, Reason: reason})
+			}
+			sort.Slice(zp.Held, func(i, j int) bool { return zp.Held[i].Path < zp.Held[j].Path })
+			return zp
+		}
+	}
+}
+
+// diffOnce is one round of Diff with the files in held held back.
+func diffOnce(z *Zone, actual []Record, files map[string]*FileInfo, pol schema.Policy, held map[string]string) ZonePlan {
+	zp := ZonePlan{Zone: z.Name, Manageable: len(actual)}
+	isHeld := func(file string) bool {
+		_, ok := held[file]
+		return ok
+	}
+	desired := z.Records
+	if len(held) > 0 {
+		desired = make([]Record, 0, len(z.Records))
+		for _, r := range z.Records {
+			if !isHeld(r.File) {
+				desired = append(desired, r)
+			}
+		}
+	}
 
 	deletable := func(r Record) bool {
 		if r.File == "" {
 			return pol.Unmanaged == schema.UnmanagedDelete
+		}
+		if isHeld(r.File) {
+			return false
 		}
 		fi := files[r.File]
 		if fi == nil {
@@ -84,31 +186,31 @@ func Diff(zone string, desired, actual []Record, files map[string]*FileInfo, pol
 		case FileRevoked:
 			return pol.Revoked == schema.RevokedPurge
 		}
-		return false // invalid: the zone is not written anyway
+		return false // invalid: held back
 	}
 
-	// Keys are (name, type) pairs, not Record.Key strings: building a
-	// string per record was a tenth of a 10,000-zone plan.
-	type key struct{ name, typ string }
-	byKey := make(map[key][]Record, len(actual))
-	var keys []key
+	byKey := make(map[RecordKey][]Record, len(actual))
+	var keys []RecordKey
 	for _, r := range actual {
-		k := key{r.Name, r.Type}
+		k := r.Key()
 		if _, ok := byKey[k]; !ok {
 			keys = append(keys, k)
 		}
 		byKey[k] = append(byKey[k], r)
 		if !deletable(r) {
-			if r.File == "" {
+			switch fi := files[r.File]; {
+			case r.File == "":
 				zp.Unmanaged++
-			} else {
+			case isHeld(r.File) || fi != nil && fi.State == FileInvalid:
+				zp.HeldBack++
+			default:
 				zp.Frozen++
 			}
 		}
 	}
-	wantByKey := make(map[key][]Record, len(desired))
+	wantByKey := make(map[RecordKey][]Record, len(desired))
 	for _, r := range desired {
-		k := key{r.Name, r.Type}
+		k := r.Key()
 		if _, ok := wantByKey[k]; !ok {
 			if _, seen := byKey[k]; !seen {
 				keys = append(keys, k)
@@ -186,6 +288,11 @@ func Diff(zone string, desired, actual []Record, files map[string]*FileInfo, pol
 				}
 			}
 		}
+	}
+	if len(zp.Conflicts) > 0 {
+		// The conflicting files are held back in the next round; this
+		// round's changes are discarded, so don't sort them.
+		return zp
 	}
 	sortChanges(&zp.Changes)
 	return zp

@@ -35,7 +35,15 @@ type Record struct {
 }
 
 // Key is the record's name and type: the unit of DNS answers.
-func (r Record) Key() string { return r.Name + " " + r.Type }
+func (r Record) Key() RecordKey { return RecordKey{r.Name, r.Type} }
+
+// RecordKey is a name and a type: the unit of DNS answers (an RRset).
+type RecordKey struct {
+	Name string // fully qualified, as Record.Name
+	Type string
+}
+
+func (k RecordKey) String() string { return k.Name + " " + k.Type }
 
 func (r Record) String() string {
 	return fmt.Sprintf("%s %d %s %s", r.Name, r.TTL, r.Type, r.Value)

@@ -1,14 +1,17 @@
 package reconcile
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -19,8 +22,12 @@ type TextOptions struct {
 
 // WriteText writes p for people: one block per zone that changes or
 // cannot be applied, a row per record change with its source and owners,
-// then revoked files and a summary line. Values from files are quoted, so
-// no file can inject terminal escapes.
+// then revoked files and a summary line.
+//
+// Every string in a plan may come from a tenant's file or from the
+// provider (names, values, markers, comments, provider error messages), so
+// every one is printed through [Graphic] or display: no file and no
+// provider can inject terminal escapes or break the table's columns.
 func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	bw := &errWriter{w: w}
 	paint := func(code, s string) string {
@@ -32,19 +39,19 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	unchanged := 0
 	for _, zp := range p.Zones {
 		blocked := zp.Blocked()
-		if zp.Changes.Empty() && blocked == "" && zp.Unsafe == nil {
+		if zp.Changes.Empty() && blocked == "" && zp.Unsafe == nil && len(zp.Held) == 0 {
 			unchanged++
 			continue
 		}
-		bw.printf("%s\n", paint("1", zp.Zone))
+		bw.printf("%s\n", paint("1", Graphic(zp.Zone)))
 		if blocked != "" {
-			bw.printf("  %s\n", paint("31", "! "+blocked))
+			bw.printf("  %s\n", paint("31", "! "+Graphic(blocked)))
 		}
-		for _, c := range zp.Conflicts {
-			bw.printf("  %s\n", paint("31", "! "+c.String()))
+		for _, h := range zp.Held {
+			bw.printf("  %s\n", paint("31", "! "+Graphic(h.Path)+" held back (its records stay as last applied): "+Graphic(h.Reason)))
 		}
 		if zp.Unsafe != nil {
-			bw.printf("  %s\n", paint("31", "! "+zp.Unsafe.Error()))
+			bw.printf("  %s\n", paint("31", "! "+Graphic(zp.Unsafe.Error())))
 		}
 		tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
 		for _, c := range flatten(zp, p.Files) {
@@ -67,7 +74,7 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 					if c.Old.File == "" {
 						val += " (adopt)"
 					} else {
-						val += fmt.Sprintf(" (from %s)", c.Old.File)
+						val += fmt.Sprintf(" (from %s)", Graphic(c.Old.File))
 					}
 				}
 			}
@@ -75,7 +82,7 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 			if len(c.Owners) > 0 {
 				src += " " + strings.Join(c.Owners, " ")
 			}
-			fmt.Fprintf(tw, "  %s %s\t%s\t%d\t%s\t%s\n", sign, c.Name, c.Type, c.TTL, val, src)
+			fmt.Fprintf(tw, "  %s %s\t%s\t%d\t%s\t%s\n", sign, Graphic(c.Name), Graphic(c.Type), c.TTL, val, Graphic(src))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -87,6 +94,9 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		if zp.Frozen > 0 {
 			kept = append(kept, fmt.Sprintf("%d of revoked files (frozen)", zp.Frozen))
 		}
+		if zp.HeldBack > 0 {
+			kept = append(kept, fmt.Sprintf("%d of held-back files", zp.HeldBack))
+		}
 		if len(kept) > 0 {
 			bw.printf("  = kept as they are: %s\n", strings.Join(kept, ", "))
 		}
@@ -95,7 +105,7 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 	if rev := revokedFiles(p); len(rev) > 0 {
 		bw.printf("%s\n", paint("1", "Revoked files (ignored):"))
 		for _, f := range rev {
-			bw.printf("  %s: %s\n", f.Path, f.Reason)
+			bw.printf("  %s: %s\n", Graphic(f.Path), Graphic(f.Reason))
 		}
 		bw.printf("\n")
 	}
@@ -113,11 +123,8 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 // and shortened past 64 characters: the plan is a summary, the file and
 // the JSON output hold the whole value.
 func display(v string) string {
-	for _, r := range v {
-		if !strconv.IsPrint(r) {
-			v = strconv.Quote(v)
-			break
-		}
+	if Graphic(v) != v {
+		v = strconv.Quote(v)
 	}
 	if utf8.RuneCountInString(v) > 64 {
 		rs := []rune(v)
@@ -127,7 +134,9 @@ func display(v string) string {
 }
 
 // WriteMarkdown writes p as a pull-request comment: a table per zone,
-// then refusals. User text is escaped so a file cannot inject Markdown.
+// then refusals. Every string from a file or the provider is escaped
+// (mdEscape) or put in a neutralised code span (mdCode), so that neither
+// can inject Markdown, HTML or mentions into the comment.
 func WriteMarkdown(w io.Writer, p *Plan) error {
 	bw := &errWriter{w: w}
 	c, u, d := p.Changes()
@@ -141,17 +150,17 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	}
 	for _, zp := range p.Zones {
 		blocked := zp.Blocked()
-		if zp.Changes.Empty() && blocked == "" && zp.Unsafe == nil {
+		if zp.Changes.Empty() && blocked == "" && zp.Unsafe == nil && len(zp.Held) == 0 {
 			continue
 		}
-		bw.printf("#### `%s`\n\n", zp.Zone)
+		bw.printf("#### `%s`\n\n", mdCode(zp.Zone))
 		if blocked != "" {
 			bw.printf("> :no_entry: %s\n\n", mdEscape(blocked))
 		}
-		for _, cf := range zp.Conflicts {
-			bw.printf("- :warning: %s\n", mdEscape(cf.String()))
+		for _, h := range zp.Held {
+			bw.printf("- :no_entry: `%s` is held back (its records stay as last applied): %s\n", mdCode(h.Path), mdEscape(h.Reason))
 		}
-		if len(zp.Conflicts) > 0 {
+		if len(zp.Held) > 0 {
 			bw.printf("\n")
 		}
 		if zp.Unsafe != nil {
@@ -165,8 +174,8 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 				if r.Op == "update" && r.Old.Value != r.Value {
 					val = "`" + mdCode(r.Old.Value) + "` → " + val
 				}
-				bw.printf("| %s | `%s` | %s | %d | %s | `%s` | %s |\n", opSign(r.Op), mdCode(r.Name), r.Type, r.TTL, val,
-					mdCode(r.Source), mdEscape(strings.Join(r.Owners, " ")))
+				bw.printf("| %s | `%s` | %s | %d | %s | `%s` | %s |\n", opSign(r.Op), mdCode(r.Name), mdEscape(r.Type), r.TTL, val,
+					mdCode(r.Source), mdOwners(r.Owners))
 			}
 			bw.printf("\n")
 		}
@@ -194,22 +203,61 @@ func opSign(op string) string {
 
 func anyBlocked(p *Plan) bool {
 	for _, zp := range p.Zones {
-		if zp.Blocked() != "" || zp.Unsafe != nil {
+		if zp.Blocked() != "" || zp.Unsafe != nil || len(zp.Held) > 0 {
 			return true
 		}
 	}
 	return false
 }
 
+// mdEscape makes s inert in GitHub Markdown where it stands inside a line:
+// every character with a meaning there (emphasis, links and images,
+// tables, HTML, entities, mentions) is backslash-escaped or replaced by its
+// entity, and a newline (which could start a heading or a list) by a space.
 func mdEscape(s string) string {
-	s = graphic(s)
-	r := strings.NewReplacer("|", "\\|", "<", "&lt;", ">", "&gt;", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "\n", " ")
-	return r.Replace(s)
+	return mdEscaper.Replace(Graphic(s))
 }
 
-// graphic replaces each non-graphic rune of s (terminal escapes, controls)
-// by its Go escape, leaving the rest as it is.
-func graphic(s string) string {
+var mdEscaper = strings.NewReplacer(
+	"\\", "\\\\", "|", "\\|", "<", "&lt;", ">", "&gt;", "&", "&amp;", "`", "\\`", "*", "\\*", "_", "\\_",
+	"[", "\\[", "]", "\\]", "~", "\\~", "@", "&#64;",
+	"\n", " ",
+)
+
+// mdOwners lists owners so that GitHub notifies them: an owner in the form
+// of a GitHub login or team (@login, @org/team) is written as it is, a
+// mention; any other (an email address, say) is escaped.
+func mdOwners(owners []string) string {
+	out := make([]string, len(owners))
+	for i, o := range owners {
+		if mention.MatchString(o) {
+			out[i] = o
+		} else {
+			out[i] = mdEscape(o)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// mention is GitHub's form of a login or a team slug, and nothing else: no
+// character in it means anything in Markdown but the mention itself.
+var mention = regexp.MustCompile(`^@[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9_-]{0,99})?$`)
+
+// Graphic returns s with each rune that is not graphic (control
+// characters, terminal escape sequences, bidirectional overrides, zero-width
+// characters) replaced by its Go escape, and the rest unchanged. Text from
+// files and providers goes through it before it reaches a terminal.
+func Graphic(s string) string {
+	clean := true
+	for _, r := range s {
+		if !unicode.IsGraphic(r) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
 	var b strings.Builder
 	for _, r := range s {
 		if unicode.IsGraphic(r) {
@@ -252,11 +300,19 @@ type JSONZone struct {
 	Nameservers []string     `json:"nameservers,omitempty"`
 	Blocked     string       `json:"blocked,omitempty"`
 	Unsafe      string       `json:"unsafe,omitempty"`
-	Existing    int          `json:"existing"`
+	Existing    int          `json:"existing"` // records a reconciler may manage (ZonePlan.Manageable)
 	Unmanaged   int          `json:"unmanaged"`
 	Frozen      int          `json:"frozen"`
+	HeldBack    int          `json:"held_back"` // records of held-back files, kept as they are
 	Changes     []JSONChange `json:"changes"`
 	Conflicts   []string     `json:"conflicts,omitempty"`
+	Held        []JSONHeld   `json:"held,omitempty"`
+}
+
+// JSONHeld is a file held back from its zone's plan.
+type JSONHeld struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
 }
 
 // JSONChange is one record operation.
@@ -307,8 +363,11 @@ type JSONSummary struct {
 func ToJSON(p *Plan) JSONPlan {
 	out := JSONPlan{Revision: p.Rev, Zones: []JSONZone{}, Files: []JSONFile{}}
 	for _, zp := range p.Zones {
-		jz := JSONZone{Zone: zp.Zone, Blocked: zp.Blocked(), Existing: zp.Existing, Unmanaged: zp.Unmanaged,
-			Frozen: zp.Frozen, Changes: flatten(zp, p.Files)}
+		jz := JSONZone{Zone: zp.Zone, Blocked: zp.Blocked(), Existing: zp.Manageable, Unmanaged: zp.Unmanaged,
+			Frozen: zp.Frozen, HeldBack: zp.HeldBack, Changes: flatten(zp, p.Files)}
+		for _, h := range zp.Held {
+			jz.Held = append(jz.Held, JSONHeld{File: h.Path, Reason: h.Reason})
+		}
 		if jz.Changes == nil {
 			jz.Changes = []JSONChange{}
 		}
@@ -322,7 +381,7 @@ func ToJSON(p *Plan) JSONPlan {
 			jz.Conflicts = append(jz.Conflicts, c.String())
 		}
 		switch {
-		case jz.Blocked != "" || zp.Unsafe != nil:
+		case jz.Blocked != "" || zp.Unsafe != nil || len(zp.Held) > 0:
 			out.Summary.ZonesBlocked++
 		case len(jz.Changes) > 0:
 			out.Summary.ZonesChanged++
@@ -347,9 +406,59 @@ func ToJSON(p *Plan) JSONPlan {
 func WriteJSON(w io.Writer, p *Plan, requests map[string]int) error {
 	j := ToJSON(p)
 	j.Requests = requests
-	enc := json.NewEncoder(w)
+	return EncodeJSON(w, j)
+}
+
+// EncodeJSON writes v as indented JSON in which no string can carry a
+// terminal escape to whoever reads it on a terminal: encoding/json already
+// escapes C0 controls, U+2028 and U+2029, and HTML's <, > and &; this also
+// escapes every other non-graphic rune (C1 controls such as U+009B CSI,
+// bidirectional overrides, zero-width characters) as \uXXXX, which JSON
+// readers decode to the same string.
+func EncodeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(j)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeNonGraphic(buf.Bytes()))
+	return err
+}
+
+// escapeNonGraphic rewrites JSON text. Outside strings JSON is printable
+// ASCII, so every DEL and non-ASCII rune is inside a string, where \u
+// escapes are valid.
+func escapeNonGraphic(b []byte) []byte {
+	var out []byte
+	done := 0 // b[:done] is in out
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf && b[i] != 0x7f { // encoding/json escapes the other ASCII controls
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError && unicode.IsGraphic(r) {
+			i += n
+			continue
+		}
+		out = append(out, b[done:i]...)
+		if r == utf8.RuneError {
+			r = unicode.ReplacementChar // encoding/json never emits invalid UTF-8; be safe anyway
+		}
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += n
+		done = i
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[done:]...)
 }
 
 // flatten lists a zone plan's changes as rows: deletes, updates, creates,

@@ -144,13 +144,14 @@ func writePlan(w io.Writer, format string, p *reconcile.Plan, stats map[string]i
 	return reconcile.WriteText(w, p, reconcile.TextOptions{Color: colorful(w)})
 }
 
-// planExit maps a plan to PRODUCT.md's exit statuses: blocked zones are
-// errors (1), refusals 3, and with --detailed-exitcode changes are 2.
+// planExit maps a plan to the exit statuses of docs/product.md: a zone
+// that cannot be read or has files held back is an error (1), refusals 3,
+// and with --detailed-exitcode changes are 2.
 func planExit(p *reconcile.Plan, detailed bool) error {
 	refused := false
 	for _, zp := range p.Zones {
-		if zp.Err != nil || len(zp.Invalid) > 0 || len(zp.Conflicts) > 0 {
-			return &exitCodeError{code: exitError, err: fmt.Errorf("zone %s: %s", zp.Zone, zp.Blocked())}
+		if problem := zp.Problem(); problem != "" {
+			return &exitCodeError{code: exitError, err: fmt.Errorf("zone %s: %s", zp.Zone, problem)}
 		}
 		if zp.Unsafe != nil {
 			refused = true

@@ -40,7 +40,7 @@ func runBatches(t *testing.T, srv *cftest.Server, zone string, desired []reconci
 	for i, r := range desired {
 		norm[i] = p.Normalize(r)
 	}
-	zp := reconcile.Diff(zone, norm, actual, files, schema.DefaultConfig().Policy)
+	zp := reconcile.Diff(&reconcile.Zone{Name: zone, Records: norm}, actual, files, schema.DefaultConfig().Policy)
 	return zp.Changes, p.Apply(ctx, zone, zp.Changes)
 }
 

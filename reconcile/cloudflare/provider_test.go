@@ -67,7 +67,7 @@ func plan(t *testing.T, p *Provider, zone string, desired []reconcile.Record) re
 		files[r.File] = &reconcile.FileInfo{Path: r.File, Zone: zone, State: reconcile.FileActive}
 		norm[i] = p.Normalize(r)
 	}
-	zp := reconcile.Diff(zone, norm, actual, files, schema.DefaultConfig().Policy)
+	zp := reconcile.Diff(&reconcile.Zone{Name: zone, Records: norm}, actual, files, schema.DefaultConfig().Policy)
 	if len(zp.Conflicts) > 0 {
 		t.Fatalf("conflicts: %v", zp.Conflicts)
 	}

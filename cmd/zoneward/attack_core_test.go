@@ -1,0 +1,99 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// TestAttackOneTenantBlocksTheSharedZone (attack 5): in the shared zone
+// acme.dev, one tenant's file fails validation and another's clashes with
+// an unmanaged record; a third tenant's change still applies in the same
+// run, and the first two stay exactly as last applied.
+func TestAttackOneTenantBlocksTheSharedZone(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "zones/acme.dev/frank.yaml", "'':\n  type: A\n  value: 192.0.2.120\n")
+	edit(t, dir, ".github/CODEOWNERS", "/zones/acme.dev/erin.yaml", "/zones/acme.dev/frank.yaml      @frank @acme/dns-admins\n/zones/acme.dev/erin.yaml")
+	commitAll(t, dir, "frank joins")
+	mustZW(t, dir, "apply", "--rev", "main")
+
+	// Someone adds a record by hand at the provider (no marker).
+	zpath := filepath.Join(dir, ".zoneward", "zones", "acme.dev.zone")
+	data, err := os.ReadFile(zpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(zpath, append(data, "shop.erin\t300\tIN\tA\t198.51.100.77\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := zoneFile(t, dir, "acme.dev")
+
+	// alice breaks her file while moving her address; erin asks for a
+	// CNAME where the unmanaged record stands; frank moves his address.
+	write(t, dir, "zones/acme.dev/alice.yaml", "'':\n  type: A\n  value: 192.0.2.101\nblog:\n  type: CNAME\n  value: no-trailing-dot.example.net\n")
+	edit(t, dir, "zones/acme.dev/erin.yaml", "api:", "shop:\n  type: CNAME\n  value: shop.example.net.\napi:")
+	edit(t, dir, "zones/acme.dev/frank.yaml", "192.0.2.120", "192.0.2.121")
+	commitAll(t, dir, "three tenants' changes")
+
+	code, out, errOut := zw(t, dir, "apply", "--rev", "main")
+	if code != exitError {
+		t.Fatalf("apply exit %d, want %d (held-back files are errors)\n%s%s", code, exitError, out, errOut)
+	}
+	for _, want := range []string{
+		"zones/acme.dev/alice.yaml held back",
+		"alice.yaml:6:10", // where her file fails
+		"zones/acme.dev/erin.yaml held back",
+		"shop.erin.acme.dev. CNAME",
+		"unmanaged",
+	} {
+		if !strings.Contains(out+errOut, want) {
+			t.Errorf("apply output lacks %q:\n%s%s", want, out, errOut)
+		}
+	}
+	after := zoneFile(t, dir, "acme.dev")
+	if !strings.Contains(after, "192.0.2.121") {
+		t.Errorf("frank's change was not applied:\n%s", after)
+	}
+	for _, kept := range []string{"192.0.2.100", "198.51.100.77", "erin-api.fly.example.net."} {
+		if !strings.Contains(after, kept) {
+			t.Errorf("%s (as last applied) is gone:\n%s", kept, after)
+		}
+	}
+	for _, never := range []string{"192.0.2.101", "shop.example.net."} {
+		if strings.Contains(after, never) {
+			t.Errorf("%s from a held-back file was written:\n%s", never, after)
+		}
+	}
+	// Apart from frank's line (and the SOA serial), nothing moved.
+	if strings.Count(before, "\n") != strings.Count(after, "\n") {
+		t.Errorf("the zone gained or lost lines:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestAttackTerminalEscapesFromTheProvider (attack 10): a marker read back
+// from the provider (here a zone-file comment; at Cloudflare, a record
+// comment anyone with dashboard access can write) reaches no terminal raw.
+func TestAttackTerminalEscapesFromTheProvider(t *testing.T) {
+	dir := newRepo(t)
+	mustZW(t, dir, "apply", "--rev", "main")
+	zpath := filepath.Join(dir, ".zoneward", "zones", "example.com.zone")
+	data, err := os.ReadFile(zpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := "evil\t300\tIN\tA\t192.0.2.66 ; zoneward:zones/\x1b]0;owned\x07\x1b[2J\u202e.yaml\n"
+	if err := os.WriteFile(zpath, append(data, evil...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "markdown", "json"} {
+		_, out, errOut := zw(t, dir, "plan", "--rev", "main", "--format", format)
+		for i, r := range out + errOut {
+			if r != '\n' && r != '\t' && !unicode.IsGraphic(r) {
+				t.Errorf("plan --format %s printed %U at offset %d:\n%q", format, r, i, out+errOut)
+				break
+			}
+		}
+	}
+}
