@@ -246,7 +246,7 @@ func DefaultConfig() Config {
 			Addresses:         AddressesUnicast,
 			ClaimableSuffixes: DefaultClaimableSuffixes(),
 		},
-		Audit: Audit{IssueLabel: "zoneward-audit"},
+		Audit:  Audit{IssueLabel: "zoneward-audit"},
 		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN"},
 		Serve: Serve{
 			Listen:           ":8080",

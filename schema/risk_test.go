@@ -14,8 +14,8 @@ import (
 func guardRepo(t *testing.T, policy string, files map[string]string) *Repo {
 	t.Helper()
 	fsys := fstest.MapFS{
-		ConfigFile: {Data: []byte("provider: {type: zonefile}\ncompany:\n  admins: ['@acme/dns']\n  files: [zones/acme.dev.yaml]\npolicy:\n" + policy)},
-		".github/CODEOWNERS": {Data: []byte("* @acme/dns\n/zones/example.com.yaml @alice\n/zones/acme.dev/www.yaml @mallory\n")},
+		ConfigFile:                {Data: []byte("provider: {type: zonefile}\ncompany:\n  admins: ['@acme/dns']\n  files: [zones/acme.dev.yaml]\npolicy:\n" + policy)},
+		".github/CODEOWNERS":      {Data: []byte("* @acme/dns\n/zones/example.com.yaml @alice\n/zones/acme.dev/www.yaml @mallory\n")},
 		"zones/acme.dev.yaml":     {Data: []byte("'': {type: A, value: 192.0.2.1}\n")},
 		"zones/acme.dev/www.yaml": {Data: []byte("'': {type: A, value: 192.0.2.2}\n")},
 		"zones/example.com.yaml":  {Data: []byte("'': {type: A, value: 192.0.2.3}\n")},
