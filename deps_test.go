@@ -22,6 +22,7 @@ var allowed = map[string][]string{
 	"reconcile":                   {"schema"},
 	"reconcile/reconciletest":     {"reconcile", "schema"},
 	"reconcile/dnsquery":          {},
+	"reconcile/audit":             {"reconcile", "reconcile/dnsquery", "schema"},
 	"reconcile/incremental":       {"schema", "schema/gitfs"},
 	"reconcile/zonefile":          {"reconcile", "schema"},
 	"reconcile/cloudflare":        {"reconcile", "schema"},
