@@ -3,11 +3,9 @@ package audit
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -15,136 +13,28 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/zoneward/zoneward/reconcile"
+	"github.com/zoneward/zoneward/reconcile/audit/audittest"
 	"github.com/zoneward/zoneward/schema"
 )
 
-// dnsServer is a miekg/dns server on a free loopback port, UDP and TCP,
-// that counts the questions it is asked.
-type dnsServer struct {
-	addr string
-	mu   sync.Mutex
-	asks map[string]int // "name TYPE" → times asked
-}
-
-func (s *dnsServer) asked(name string, qtype uint16) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.asks[name+" "+dns.TypeToString[qtype]]
-}
-
-func (s *dnsServer) total() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.asks {
-		n += c
-	}
-	return n
-}
-
-func startDNS(t testing.TB, h func(w dns.ResponseWriter, q *dns.Msg)) *dnsServer {
+// start serves h on loopback for the test.
+func start(t testing.TB, h dns.Handler) *audittest.Server {
 	t.Helper()
-	s := &dnsServer{asks: map[string]int{}}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	s, err := audittest.Start(h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = pc.LocalAddr().String()
-	wrap := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
-		if len(q.Question) == 1 {
-			s.mu.Lock()
-			s.asks[strings.ToLower(q.Question[0].Name)+" "+dns.TypeToString[q.Question[0].Qtype]]++
-			s.mu.Unlock()
-		}
-		h(w, q)
-	})
-	udp := &dns.Server{PacketConn: pc, Handler: wrap}
-	tcp := &dns.Server{Listener: l, Handler: wrap}
-	go udp.ActivateAndServe()
-	go tcp.ActivateAndServe()
-	t.Cleanup(func() { udp.Shutdown(); tcp.Shutdown() })
+	t.Cleanup(s.Close)
 	return s
 }
 
-// resolver answers as a recursive resolver does once it has walked the
-// tree: from a table of every name's records, following CNAMEs into the
-// answer, NXDOMAIN for a name that neither exists nor has names below it.
-// Questions for a name in drop are never answered (a dead authority: the
-// resolver times out); following a chain stops before a name in stop (a
-// resolver that hands back a partial chain).
-type resolver struct {
-	data map[string][]dns.RR
-	drop map[string]bool
-	stop map[string]bool
-}
-
-func newResolver(zone string) *resolver {
-	r := &resolver{data: map[string][]dns.RR{}, drop: map[string]bool{}, stop: map[string]bool{}}
-	for _, line := range strings.Split(strings.TrimSpace(zone), "\n") {
-		if line = strings.TrimSpace(line); line == "" {
-			continue
-		}
-		rr, err := dns.NewRR(line)
-		if err != nil {
-			panic(fmt.Sprintf("%q: %v", line, err))
-		}
-		n := strings.ToLower(rr.Header().Name)
-		r.data[n] = append(r.data[n], rr)
+func newResolver(t testing.TB, zone string) *audittest.Resolver {
+	t.Helper()
+	r, err := audittest.NewResolver(zone)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return r
-}
-
-func (r *resolver) exists(name string) bool {
-	if name == "." || len(r.data[name]) > 0 {
-		return true
-	}
-	for n := range r.data {
-		if strings.HasSuffix(n, "."+name) {
-			return true
-		}
-	}
-	return false
-}
-
-func (r *resolver) serve(w dns.ResponseWriter, q *dns.Msg) {
-	name, qtype := strings.ToLower(q.Question[0].Name), q.Question[0].Qtype
-	m := new(dns.Msg)
-	m.SetReply(q)
-	m.RecursionAvailable = true
-	cur := name
-	for range 10 {
-		if r.drop[cur] {
-			return
-		}
-		var cname *dns.CNAME
-		for _, rr := range r.data[cur] {
-			if c, ok := rr.(*dns.CNAME); ok && qtype != dns.TypeCNAME {
-				cname = c
-			}
-		}
-		if cname == nil {
-			break
-		}
-		m.Answer = append(m.Answer, cname)
-		cur = strings.ToLower(cname.Target)
-		if r.stop[cur] {
-			w.WriteMsg(m)
-			return
-		}
-	}
-	for _, rr := range r.data[cur] {
-		if rr.Header().Rrtype == qtype {
-			m.Answer = append(m.Answer, rr)
-		}
-	}
-	if !r.exists(cur) {
-		m.Rcode = dns.RcodeNameError
-	}
-	w.WriteMsg(m)
 }
 
 // authority is the nameserver delegations point at: authoritative for
@@ -250,19 +140,19 @@ func summary(f Finding) string {
 }
 
 func TestAuditHierarchy(t *testing.T) {
-	res := newResolver(hierarchy)
-	res.drop["app.slow.test."] = true
-	res.stop["step.other.test."] = true
-	rs := startDNS(t, res.serve)
-	auth := startDNS(t, authority)
+	res := newResolver(t, hierarchy)
+	res.Drop("app.slow.test.", true)
+	res.Stop("step.other.test.")
+	rs := start(t, res)
+	auth := start(t, dns.HandlerFunc(authority))
 	d := desired(t, repoFiles)
 	opts := Options{
-		Resolvers: []string{rs.addr},
+		Resolvers: []string{rs.Addr},
 		Claimable: []string{"azurewebsites.test."},
 		Timeout:   300 * time.Millisecond,
 		Attempts:  1,
 		// The delegations' nameserver is on loopback in the test.
-		Nameserver: func(a netip.Addr) (string, bool) { return auth.addr, a == netip.MustParseAddr("127.0.0.1") },
+		Nameserver: func(a netip.Addr) (string, bool) { return auth.Addr, a == netip.MustParseAddr("127.0.0.1") },
 	}
 	rep, err := Run(context.Background(), d, opts)
 	if err != nil {
@@ -289,7 +179,7 @@ func TestAuditHierarchy(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	for _, f := range rep.Findings {
-		if f.Kind == Lame && f.Cause == CauseNotAuth && f.Detail != auth.addr+" answered REFUSED" {
+		if f.Kind == Lame && f.Cause == CauseNotAuth && f.Detail != auth.Addr+" answered REFUSED" {
 			t.Errorf("lame detail = %q", f.Detail)
 		}
 		if f.Name == "chain.example.com." && !reflect.DeepEqual(f.Chain, []string{"missing.hosting.test."}) {
@@ -301,28 +191,28 @@ func TestAuditHierarchy(t *testing.T) {
 	}
 
 	// One lookup per distinct target: two records share app.hosting.test.
-	if n := rs.asked("app.hosting.test.", dns.TypeA); n != 1 {
+	if n := rs.Asked("app.hosting.test.", dns.TypeA); n != 1 {
 		t.Errorf("app.hosting.test. A asked %d times, want 1", n)
 	}
 	// The Company's own names are not resolved; names below its
 	// delegations are.
-	if n := rs.asked("live.example.com.", dns.TypeA); n != 0 {
+	if n := rs.Asked("live.example.com.", dns.TypeA); n != 0 {
 		t.Errorf("live.example.com. (the Company's own) was asked %d times", n)
 	}
-	if n := rs.asked("x.good.example.com.", dns.TypeA); n != 1 {
+	if n := rs.Asked("x.good.example.com.", dns.TypeA); n != 1 {
 		t.Errorf("x.good.example.com. (below a delegation) asked %d times, want 1", n)
 	}
 	// A partial chain is followed from where the resolver stopped.
-	if n := rs.asked("step.other.test.", dns.TypeA); n != 1 {
+	if n := rs.Asked("step.other.test.", dns.TypeA); n != 1 {
 		t.Errorf("step.other.test. asked %d times, want 1", n)
 	}
-	if n := auth.asked("good.example.com.", dns.TypeSOA) + auth.asked("lame.example.com.", dns.TypeSOA); n != 2 {
+	if n := auth.Asked("good.example.com.", dns.TypeSOA) + auth.Asked("lame.example.com.", dns.TypeSOA); n != 2 {
 		t.Errorf("nameserver asked %d SOA questions, want 2", n)
 	}
 	if rep.Records != 18 || rep.Delegations != 3 {
 		t.Errorf("records %d (want 18: all but the one inside the Company), delegations %d (want 3)", rep.Records, rep.Delegations)
 	}
-	if sent := int64(rs.total() + auth.total()); rep.Queries != sent {
+	if sent := int64(rs.Total() + auth.Total()); rep.Queries != sent {
 		t.Errorf("Queries = %d, servers saw %d", rep.Queries, sent)
 	}
 }
@@ -331,14 +221,14 @@ func TestAuditHierarchy(t *testing.T) {
 // tenant's NS record pointing at a loopback or private address must not
 // make the audit send queries into the network it runs in.
 func TestAuditAsksOnlyPublicNameservers(t *testing.T) {
-	rs := startDNS(t, newResolver(hierarchy).serve)
-	auth := startDNS(t, authority)
+	rs := start(t, newResolver(t, hierarchy))
+	auth := start(t, dns.HandlerFunc(authority))
 	d := desired(t, map[string]string{
 		schema.ConfigFile:        "provider: {type: zonefile}\n",
 		".github/CODEOWNERS":     "/zones/example.com.yaml @alice\n",
 		"zones/example.com.yaml": "good: {type: NS, value: ns1.dns-host.test.}\n",
 	})
-	rep, err := Run(context.Background(), d, Options{Resolvers: []string{rs.addr}})
+	rep, err := Run(context.Background(), d, Options{Resolvers: []string{rs.Addr}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +238,7 @@ func TestAuditAsksOnlyPublicNameservers(t *testing.T) {
 	if want := "nameserver ns1.dns-host.test. has no address reachable from the Internet (127.0.0.1)"; rep.Findings[0].Message() != want {
 		t.Errorf("message %q, want %q", rep.Findings[0].Message(), want)
 	}
-	if n := auth.total(); n != 0 {
+	if n := auth.Total(); n != 0 {
 		t.Errorf("the loopback nameserver was asked %d questions", n)
 	}
 }
@@ -356,21 +246,21 @@ func TestAuditAsksOnlyPublicNameservers(t *testing.T) {
 // A resolver that never answers fails the run: every lookup would be
 // unknown, and a clean-looking report would be a lie.
 func TestAuditResolverDown(t *testing.T) {
-	dead := startDNS(t, func(dns.ResponseWriter, *dns.Msg) {})
-	notRecursive := startDNS(t, authority)
+	dead := start(t, dns.HandlerFunc(func(dns.ResponseWriter, *dns.Msg) {}))
+	notRecursive := start(t, dns.HandlerFunc(authority))
 	d := desired(t, repoFiles)
-	_, err := Run(context.Background(), d, Options{Resolvers: []string{dead.addr, notRecursive.addr}, Timeout: 100 * time.Millisecond, Attempts: 1})
+	_, err := Run(context.Background(), d, Options{Resolvers: []string{dead.Addr, notRecursive.Addr}, Timeout: 100 * time.Millisecond, Attempts: 1})
 	if err == nil {
 		t.Fatal("Run with no working resolver succeeded")
 	}
-	for _, want := range []string{"nothing was audited", dead.addr + ": dnsquery: no answer before the deadline", notRecursive.addr + " answered REFUSED"} {
+	for _, want := range []string{"nothing was audited", dead.Addr + ": dnsquery: no answer before the deadline", notRecursive.Addr + " answered REFUSED"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
 	// The second resolver is used when the first is dead.
-	rs := startDNS(t, newResolver(hierarchy).serve)
-	rep, err := Run(context.Background(), d, Options{Resolvers: []string{dead.addr, rs.addr}, Timeout: 100 * time.Millisecond, Attempts: 1, Claimable: []string{"azurewebsites.test."}})
+	rs := start(t, newResolver(t, hierarchy))
+	rep, err := Run(context.Background(), d, Options{Resolvers: []string{dead.Addr, rs.Addr}, Timeout: 100 * time.Millisecond, Attempts: 1, Claimable: []string{"azurewebsites.test."}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +271,7 @@ func TestAuditResolverDown(t *testing.T) {
 
 // Zones limits the audit to some zones and says which.
 func TestAuditZones(t *testing.T) {
-	rs := startDNS(t, newResolver(hierarchy).serve)
+	rs := start(t, newResolver(t, hierarchy))
 	files := map[string]string{}
 	for k, v := range repoFiles {
 		files[k] = v
@@ -389,7 +279,7 @@ func TestAuditZones(t *testing.T) {
 	files["zones/example.org.yaml"] = "www: {type: CNAME, value: deleted.hosting.test.}\n"
 	files[".github/CODEOWNERS"] += "/zones/example.org.yaml @bob\n"
 	d := desired(t, files)
-	rep, err := Run(context.Background(), d, Options{Resolvers: []string{rs.addr}, Zones: func(z string) bool { return z == "example.org." }})
+	rep, err := Run(context.Background(), d, Options{Resolvers: []string{rs.Addr}, Zones: func(z string) bool { return z == "example.org." }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,7 +289,7 @@ func TestAuditZones(t *testing.T) {
 	if !rep.Audited("example.org.") || rep.Audited("example.com.") {
 		t.Errorf("audited zones = %q", rep.Zones)
 	}
-	if n := rs.asked("app.hosting.test.", dns.TypeA); n != 0 {
+	if n := rs.Asked("app.hosting.test.", dns.TypeA); n != 0 {
 		t.Errorf("a target of an unselected zone was resolved")
 	}
 }

@@ -9,6 +9,12 @@ import (
 	"strings"
 )
 
+// Record returns the finding's record as "name TYPE value", each part
+// quoted when it is not printable ASCII.
+func (f Finding) Record() string {
+	return quote(f.Name) + " " + quote(f.Type) + " " + quote(f.Value)
+}
+
 // Message returns the finding as one sentence for a terminal or a log,
 // every name in it quoted when it is not plainly a host name.
 func (f Finding) Message() string { return f.message(quote) }
@@ -119,8 +125,8 @@ func Text(w io.Writer, r *Report) error {
 		if owners != "" {
 			owners += "]"
 		}
-		if _, err := fmt.Fprintf(w, "%s: %s: %s: %s %s %s: %s%s\n", f.Source(), f.Severity, f.Kind,
-			quote(f.Name), f.Type, quote(f.Value), f.Message(), owners); err != nil {
+		if _, err := fmt.Fprintf(w, "%s: %s: %s: %s: %s%s\n", f.Source(), f.Severity, f.Kind,
+			f.Record(), f.Message(), owners); err != nil {
 			return err
 		}
 	}
