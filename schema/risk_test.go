@@ -244,3 +244,30 @@ func TestPublicAddr(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTarget checks that Target never panics and that a target it finds is
+// one field of the value: a tenant's value cannot make it read past the
+// field, or return an unescaped space.
+func FuzzTarget(f *testing.F) {
+	for _, s := range []string{"10 mx.example.net.", "1 2 3 a\\ b.", "1 . alpn=\"h2\"", "\\", "a\\", "  ", "0 svc. x"} {
+		f.Add("MX", s)
+		f.Add("SRV", s)
+		f.Add("HTTPS", s)
+	}
+	f.Fuzz(func(t *testing.T, typ, value string) {
+		got, ok := Target(typ, value)
+		if !ok {
+			return
+		}
+		if got == "" || got == "." || !strings.Contains(value, got) {
+			t.Fatalf("Target(%q, %q) = %q", typ, value, got)
+		}
+		for i := 0; i < len(got); i++ {
+			if got[i] == '\\' {
+				i++
+			} else if got[i] == ' ' {
+				t.Fatalf("Target(%q, %q) = %q holds a field separator", typ, value, got)
+			}
+		}
+	})
+}

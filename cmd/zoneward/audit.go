@@ -147,8 +147,10 @@ func auditDesired(ctx context.Context, cfg schema.Config, d *reconcile.Desired, 
 }
 
 // syncAuditIssues keeps one issue per finding of rep on GitHub, errors
-// first. An unknown finding opens no issue and closes none: an issue it
-// already has stays as it is, as do the issues of zones rep did not audit.
+// first. Only a finding known to be gone closes its issue: an unknown
+// finding opens and closes nothing, and the issues of zones rep did not
+// audit, and of files it held (revoked or invalid, whose records may still
+// be served as last applied), stay as they are.
 // rev, when set, is named in the note of an issue closed as fixed.
 func syncAuditIssues(ctx context.Context, gh *github.Client, label string, rep *audit.Report, rev string) (github.IssueSync, error) {
 	findings := append([]audit.Finding(nil), rep.Findings...)
@@ -175,8 +177,8 @@ func syncAuditIssues(ctx context.Context, gh *github.Client, label string, rep *
 		Prefix:  audit.MarkerPrefix,
 		Closing: closing,
 		Keep: func(m string) bool {
-			zone, _, ok := audit.ParseMarker(m)
-			return !ok || !rep.Audited(zone) || unknown[m]
+			mk, ok := audit.ParseMarker(m)
+			return !ok || !rep.Audited(mk.Zone) || rep.IsHeld(mk.File) || unknown[m]
 		},
 	}, want)
 }

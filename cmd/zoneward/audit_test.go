@@ -168,7 +168,16 @@ func TestAuditIssues(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "0 opened, 0 edited, 0 reopened, 2 closed, 0 unchanged") {
 		t.Errorf("--zone example.org: exit %d\n%s", code, errOut)
 	}
-	head := git(t, dir, "rev-parse", "main")
+	// alice's grant is revoked: her records stay as last applied
+	// (policy.revoked: freeze), so her file's issue stays open although
+	// the audit no longer reads it.
+	edit(t, dir, ".github/CODEOWNERS", "/zones/example.com.yaml         @alice @acme/dns-admins\n", "")
+	commitAll(t, dir, "revoke alice")
+	code, out, errOut = zw(t, dir, "audit", "--rev", "main", "--issues", "--format", "text")
+	if code != 0 || !strings.Contains(errOut, "0 closed") || !strings.HasPrefix(out, "No findings") {
+		t.Errorf("revoked file: exit %d\n%s%s", code, out, errOut)
+	}
+	head := git(t, dir, "rev-parse", "HEAD~1")
 	for _, is := range gh.Issues() {
 		open := is.Number == www.Number
 		if (is.State == "open") != open {

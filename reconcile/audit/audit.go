@@ -160,6 +160,11 @@ type Report struct {
 	Findings []Finding
 	// Zones are the zones whose records were audited, sorted.
 	Zones []string
+	// Held are the files of those zones whose records were not audited
+	// because the file is revoked or invalid, sorted. Their records may
+	// still be served as last applied (policy.revoked: freeze, a file
+	// held back), so their findings are not known to be gone.
+	Held []string
 
 	Records     int   // records whose target was checked
 	Targets     int   // distinct names resolved
@@ -200,6 +205,12 @@ func (r *Report) Zone(zone string) []Finding {
 		}
 	}
 	return out
+}
+
+// IsHeld reports whether file is one of Held.
+func (r *Report) IsHeld(file string) bool {
+	i := sort.SearchStrings(r.Held, file)
+	return i < len(r.Held) && r.Held[i] == file
 }
 
 // Audited reports whether zone's records were audited.
@@ -265,6 +276,11 @@ func Run(ctx context.Context, d *reconcile.Desired, opts Options) (*Report, erro
 			continue
 		}
 		rep.Zones = append(rep.Zones, z.Name)
+		for _, p := range z.Files {
+			if fi := d.Files[p]; fi == nil || fi.State != reconcile.FileActive {
+				rep.Held = append(rep.Held, p)
+			}
+		}
 		for _, r := range z.Records {
 			t, ok := schema.Target(r.Type, r.Value)
 			if !ok || own.inside(t) {
@@ -274,6 +290,7 @@ func Run(ctx context.Context, d *reconcile.Desired, opts Options) (*Report, erro
 		}
 	}
 	sort.Strings(rep.Zones)
+	sort.Strings(rep.Held)
 	rep.Records = len(checks)
 
 	// One resolution per distinct name, then one delegation check per

@@ -278,6 +278,9 @@ func TestAuditZones(t *testing.T) {
 	}
 	files["zones/example.org.yaml"] = "www: {type: CNAME, value: deleted.hosting.test.}\n"
 	files[".github/CODEOWNERS"] += "/zones/example.org.yaml @bob\n"
+	// No CODEOWNERS line of its own: revoked, its records frozen as last
+	// applied, and not audited.
+	files["zones/example.org/lab.yaml"] = "'': {type: CNAME, value: gone.hosting.test.}\n"
 	d := desired(t, files)
 	rep, err := Run(context.Background(), d, Options{Resolvers: []string{rs.Addr}, Zones: func(z string) bool { return z == "example.org." }})
 	if err != nil {
@@ -288,6 +291,9 @@ func TestAuditZones(t *testing.T) {
 	}
 	if !rep.Audited("example.org.") || rep.Audited("example.com.") {
 		t.Errorf("audited zones = %q", rep.Zones)
+	}
+	if !reflect.DeepEqual(rep.Held, []string{"zones/example.org/lab.yaml"}) || !rep.IsHeld("zones/example.org/lab.yaml") {
+		t.Errorf("held files = %q", rep.Held)
 	}
 	if n := rs.Asked("app.hosting.test.", dns.TypeA); n != 0 {
 		t.Errorf("a target of an unselected zone was resolved")

@@ -202,22 +202,28 @@ func JSON(w io.Writer, r *Report) error {
 // MarkerPrefix begins the hidden marker of every issue the audit keeps.
 const MarkerPrefix = "<!-- zoneward:audit "
 
-// Marker is the hidden HTML comment that finds f's issue again: its zone
-// (a validated zone name, which cannot end the comment) and Key.
+// Marker is the hidden HTML comment that finds f's issue again: its zone,
+// its file (validated names and paths, which cannot end the comment) and
+// Key.
 func (f Finding) Marker() string {
-	return MarkerPrefix + "zone=" + f.Zone + " key=" + f.Key() + " -->"
+	return MarkerPrefix + "zone=" + f.Zone + " file=" + f.File + " key=" + f.Key() + " -->"
 }
 
-var markerRE = regexp.MustCompile(`^<!-- zoneward:audit zone=([a-z0-9._-]+\.) key=([0-9a-f]{16}) -->$`)
+var markerRE = regexp.MustCompile(`^<!-- zoneward:audit zone=([a-z0-9._-]+\.) file=([a-z0-9._/-]+) key=([0-9a-f]{16}) -->$`)
 
-// ParseMarker returns the zone and key of a marker written by
-// [Finding.Marker]; ok is false for anything else.
-func ParseMarker(m string) (zone, key string, ok bool) {
+// Mark is what a marker records.
+type Mark struct {
+	Zone, File, Key string
+}
+
+// ParseMarker returns what a marker written by [Finding.Marker] records;
+// ok is false for anything else.
+func ParseMarker(m string) (mark Mark, ok bool) {
 	sm := markerRE.FindStringSubmatch(m)
 	if sm == nil {
-		return "", "", false
+		return Mark{}, false
 	}
-	return sm[1], sm[2], true
+	return Mark{Zone: sm[1], File: sm[2], Key: sm[3]}, true
 }
 
 // IssueTitle is the title of f's issue: the kind and the record's name and

@@ -139,14 +139,19 @@ func TestTextQuotes(t *testing.T) {
 }
 
 func TestMarker(t *testing.T) {
-	zone, key, ok := ParseMarker(hostile.Marker())
-	if !ok || zone != "example.com." || key != hostile.Key() || len(key) != 16 {
-		t.Errorf("ParseMarker(%q) = %q, %q, %v", hostile.Marker(), zone, key, ok)
+	mk, ok := ParseMarker(hostile.Marker())
+	if want := (Mark{"example.com.", "zones/example.com.yaml", hostile.Key()}); !ok || mk != want || len(mk.Key) != 16 {
+		t.Errorf("ParseMarker(%q) = %+v, %v", hostile.Marker(), mk, ok)
 	}
 	moved := hostile
-	moved.Line, moved.Kind, moved.File = 99, Claimable, "zones/example.com.yaml"
+	moved.Line, moved.Kind = 99, Claimable
 	if moved.Key() != hostile.Key() {
 		t.Error("the key changed with the line or kind: the issue would be duplicated")
+	}
+	elsewhere := hostile
+	elsewhere.File = "zones/example.com/www.yaml"
+	if elsewhere.Marker() == hostile.Marker() {
+		t.Error("a record moved to another file keeps its marker: the old file's issue would never close")
 	}
 	other := hostile
 	other.Value = "z.example.net."
@@ -154,12 +159,14 @@ func TestMarker(t *testing.T) {
 		t.Error("two records share a key")
 	}
 	for _, bad := range []string{
-		"<!-- zoneward:audit zone=example.com. key=0123456789abcdef --> x",
-		"<!-- zoneward:audit zone=Example.com. key=0123456789abcdef -->",
-		"<!-- zoneward:audit zone=example.com. key=0123 -->",
+		"<!-- zoneward:audit zone=example.com. file=zones/example.com.yaml key=0123456789abcdef --> x",
+		"<!-- zoneward:audit zone=Example.com. file=zones/example.com.yaml key=0123456789abcdef -->",
+		"<!-- zoneward:audit zone=example.com. file=zones/example.com.yaml key=0123 -->",
+		"<!-- zoneward:audit zone=example.com. file=zones/x>.yaml key=0123456789abcdef -->",
+		"<!-- zoneward:audit zone=example.com. key=0123456789abcdef -->",
 		"<!-- zoneward:plan -->",
 	} {
-		if _, _, ok := ParseMarker(bad); ok {
+		if _, ok := ParseMarker(bad); ok {
 			t.Errorf("ParseMarker(%q) accepted it", bad)
 		}
 	}
@@ -185,4 +192,22 @@ func TestJSON(t *testing.T) {
 	if s := out.Summary; s["error"] != 1 || s["records"] != 3 || s["targets"] != 2 || s["queries"] != 5 || s["zones"] != 1 {
 		t.Errorf("summary = %v", s)
 	}
+}
+
+// FuzzParseMarker checks that only what Marker writes is accepted, and
+// that an accepted marker is one HTML comment a body cannot end early.
+func FuzzParseMarker(f *testing.F) {
+	f.Add(hostile.Marker())
+	f.Add("<!-- zoneward:audit zone=a. file=zones/a.yaml key=0123456789abcdef --> -->")
+	f.Fuzz(func(t *testing.T, m string) {
+		mk, ok := ParseMarker(m)
+		if !ok {
+			return
+		}
+		// What it read is what Marker would write for it.
+		want := MarkerPrefix + "zone=" + mk.Zone + " file=" + mk.File + " key=" + mk.Key + " -->"
+		if m != want || strings.Count(m, "-->") != 1 {
+			t.Fatalf("ParseMarker(%q) = %+v", m, mk)
+		}
+	})
 }
