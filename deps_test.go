@@ -22,6 +22,8 @@ var allowed = map[string][]string{
 	"reconcile":                   {"schema"},
 	"reconcile/reconciletest":     {"reconcile", "schema"},
 	"reconcile/dnsquery":          {},
+	"reconcile/audit":             {"reconcile", "reconcile/dnsquery", "schema"},
+	"reconcile/audit/audittest":   {},
 	"reconcile/incremental":       {"schema", "schema/gitfs"},
 	"reconcile/zonefile":          {"reconcile", "schema"},
 	"reconcile/cloudflare":        {"reconcile", "schema"},
@@ -32,7 +34,7 @@ var allowed = map[string][]string{
 	"cmd/zonegen":                 {"cmd/zonegen/estate"},
 	"cmd/benchreport":             {},
 	"cmd/zoneward": {"schema", "schema/gitfs", "reconcile", "reconcile/incremental",
-		"reconcile/zonefile", "reconcile/cloudflare", "github"},
+		"reconcile/zonefile", "reconcile/cloudflare", "reconcile/audit", "reconcile/dnsquery", "github"},
 }
 
 func TestPackageGraph(t *testing.T) {

@@ -19,6 +19,7 @@ type Config struct {
 	Policy   Policy         `yaml:"policy"`
 	GitHub   GitHub         `yaml:"github"`
 	Serve    Serve          `yaml:"serve"`
+	Audit    Audit          `yaml:"audit"`
 }
 
 // ProviderConfig names the provider; its other keys belong to the provider
@@ -146,6 +147,22 @@ type Policy struct {
 	Thresholds Thresholds `yaml:"thresholds"`
 	Revoked    string     `yaml:"revoked"`   // RevokedFreeze or RevokedPurge
 	Unmanaged  string     `yaml:"unmanaged"` // UnmanagedKeep or UnmanagedDelete
+
+	// The takeover guard (risk.go). Addresses is AddressesAny,
+	// AddressesUnicast (the default) or AddressesPublic; files matching
+	// AddressExceptions (globs, as company.files) are exempt from it.
+	Addresses         string   `yaml:"addresses"`
+	AddressExceptions []string `yaml:"address_exceptions"`
+	// Reserved are globs over fully qualified names ("*" matches any
+	// characters, dots included) that only company.files may declare.
+	Reserved []string `yaml:"reserved"`
+	// DenyTargets are names no record may point at, nor at any name
+	// below them.
+	DenyTargets []string `yaml:"deny_targets"`
+	// ClaimableSuffixes are service suffixes where anyone may claim an
+	// unused name; `zoneward audit` reports a target below one that does
+	// not exist as claimable. Default: DefaultClaimableSuffixes.
+	ClaimableSuffixes []string `yaml:"claimable_suffixes"`
 }
 
 // Values of Policy.Revoked and Policy.Unmanaged.
@@ -154,6 +171,13 @@ const (
 	RevokedPurge    = "purge"
 	UnmanagedKeep   = "keep"
 	UnmanagedDelete = "delete"
+)
+
+// Values of Policy.Addresses.
+const (
+	AddressesAny     = "any"     // every address a record can hold
+	AddressesUnicast = "unicast" // no address that can never be a host's (the default)
+	AddressesPublic  = "public"  // only addresses reachable from the Internet
 )
 
 // TTLPolicy bounds record TTLs, in seconds.
@@ -191,6 +215,23 @@ type Serve struct {
 	StateFile        string `yaml:"state_file"`
 }
 
+// Audit configures `zoneward audit`, the takeover audit.
+type Audit struct {
+	// Resolver lists recursive resolvers ("192.0.2.53" or
+	// "192.0.2.53:5353", IP addresses: a resolver's own name would need a
+	// resolver), asked in order. Empty means the system's, from
+	// /etc/resolv.conf.
+	Resolver []string `yaml:"resolver"`
+	// Timeout bounds one DNS exchange; 0 means dnsquery's default.
+	Timeout time.Duration `yaml:"timeout"`
+	// Concurrency bounds the names resolved at once; 0 means dnsquery's
+	// default.
+	Concurrency int `yaml:"concurrency"`
+	// IssueLabel marks the issues `audit --issues` keeps. Only users with
+	// triage access can label an issue, so a tenant cannot plant one.
+	IssueLabel string `yaml:"issue_label"`
+}
+
 // DefaultConfig returns the configuration that applies where zoneward.yaml
 // is silent.
 func DefaultConfig() Config {
@@ -201,7 +242,11 @@ func DefaultConfig() Config {
 			Thresholds: Thresholds{Update: 0.3, Delete: 0.3, MinRecords: 10},
 			Revoked:    RevokedFreeze,
 			Unmanaged:  UnmanagedKeep,
+
+			Addresses:         AddressesUnicast,
+			ClaimableSuffixes: DefaultClaimableSuffixes(),
 		},
+		Audit:  Audit{IssueLabel: "zoneward-audit"},
 		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN"},
 		Serve: Serve{
 			Listen:           ":8080",
@@ -222,7 +267,7 @@ func ParseConfig(data []byte) (Config, ErrorList) {
 		return cfg, errs
 	}
 	if n.Kind != yaml.MappingNode {
-		return cfg, ErrorList{Errorf(nodePos(ConfigFile, n), "zoneward.yaml must be a mapping of provider, company, policy, github and serve")}
+		return cfg, ErrorList{Errorf(nodePos(ConfigFile, n), "zoneward.yaml must be a mapping of provider, company, policy, github, serve and audit")}
 	}
 	errs = decodeStrict(ConfigFile, n, &cfg)
 	cfg.Provider.file = ConfigFile
@@ -286,6 +331,7 @@ func (c *Config) check(root *yaml.Node) ErrorList {
 			errs.Add(at("company", "admins"), "company.admins[%d]: %q is not a GitHub user or team; write it as in CODEOWNERS (\"@login\" or \"@org/team\")", i, a)
 		}
 	}
+	errs = append(errs, c.checkGuard(at)...)
 	if c.Serve.Schedule != "" {
 		if _, err := parseDurationOrCron(c.Serve.Schedule); err != nil {
 			errs.Add(at("serve", "schedule"), "serve.schedule %q: %v", c.Serve.Schedule, err)

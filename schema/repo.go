@@ -130,6 +130,7 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 		sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
 	}
 	checkAuthority(r.Files)
+	checkRisk(r.Config, r.Files)
 	for _, f := range r.Files {
 		f.Errs.Sort()
 		r.Errs = append(r.Errs, f.Errs...)

@@ -3,7 +3,7 @@
 //
 // It models one repository owned by an organization: its collaborators and
 // their roles, the organization's teams with their repository permission and
-// members, and the issue comments of pull requests. It paginates with Link
+// members, the issue comments of pull requests, and issues. It paginates with Link
 // headers, answers conditional requests with 304 Not Modified, sends
 // rate-limit headers, and can be told to fail. It imports nothing from
 // zoneward because it models GitHub, not zoneward's types.
@@ -103,6 +103,7 @@ type Server struct {
 	collaborators map[string]*collaborator // keyed by lowercase login
 	teams         map[string]*team         // keyed by lowercase slug
 	comments      []*Comment
+	issues        issueStore
 	remaining     int
 	rateLimited   bool
 	fail          map[string]int // path substring → status
@@ -138,6 +139,7 @@ func NewServer(repository string) *Server {
 	route("GET /repos/{owner}/{repo}/issues/{number}/comments", s.listComments)
 	route("POST /repos/{owner}/{repo}/issues/{number}/comments", s.createComment)
 	route("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
+	s.routeIssues(route)
 	route("/", func(*http.Request) reply { return notFound() })
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
