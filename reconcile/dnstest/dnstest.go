@@ -80,6 +80,10 @@ type Zone struct {
 	// static: the key may transfer it but not update it, since a journal
 	// beside another program's file would fight it for the contents.
 	Path string
+	// Signed has the server sign the zone itself and keep it signed
+	// through updates (BIND: dnssec-policy with inline-signing; Knot:
+	// automatic DNSSEC signing), as a production primary often does.
+	Signed bool
 }
 
 // Options say what to start. The zero value starts a server with no zone
@@ -305,6 +309,7 @@ func (s *Server) configureBIND(o Options) ([]string, error) {
 	q := strconv.Quote
 	fmt.Fprintf(&b, `options {
 	directory %s;
+	key-directory %s;
 	pid-file %s;
 	session-keyfile %s;
 	managed-keys-directory %s;
@@ -324,7 +329,7 @@ logging {
 	category xfer-out { file; };
 	category security { file; };
 };
-`, q(s.Dir), q(filepath.Join(s.Dir, "named.pid")), q(filepath.Join(s.Dir, "session.key")), q(s.Dir),
+`, q(s.Dir), q(s.Dir), q(filepath.Join(s.Dir, "named.pid")), q(filepath.Join(s.Dir, "session.key")), q(s.Dir),
 		o.Port, o.IP, q(o.Key.Name), o.Key.Algorithm, q(o.Key.Secret), q(s.logPath))
 	if o.Control {
 		port := FreePort(s.t, o.IP)
@@ -345,6 +350,9 @@ logging {
 	}
 	for _, z := range o.Zones {
 		fmt.Fprintf(&b, "zone %s {\n\ttype primary;\n\tfile %s;\n\tallow-transfer { key %s; };\n", q(z.Name), q(s.zonePath(z)), q(o.Key.Name))
+		if z.Signed {
+			b.WriteString("\tdnssec-policy default;\n\tinline-signing yes;\n")
+		}
 		if z.Path == "" {
 			// The permission the README recommends: the key may change
 			// any name in the zone, and nothing else.
@@ -411,6 +419,9 @@ zone:
 			acl = "[transfer]"
 		}
 		fmt.Fprintf(&b, "  - domain: %s\n    file: %s\n    acl: %s\n", q(z.Name), q(s.zonePath(z)), acl)
+		if z.Signed {
+			b.WriteString("    dnssec-signing: on\n")
+		}
 	}
 	conf := filepath.Join(s.Dir, "knot.conf")
 	if err := os.WriteFile(conf, []byte(b.String()), 0o600); err != nil {
@@ -423,18 +434,26 @@ zone:
 }
 
 // waitReady polls until the server answers an SOA query for every zone
-// with authority, the process exits, or startTimeout passes.
+// with authority (and a DNSKEY query for a signed one), the process exits,
+// or startTimeout passes.
 func (s *Server) waitReady(zones []Zone) error {
 	deadline := time.Now().Add(startTimeout)
 	c := &dns.Client{Net: "udp", Timeout: 250 * time.Millisecond}
-	names := []string{"."}
+	type probe struct {
+		name  string
+		qtype uint16
+	}
+	probes := []probe{{".", dns.TypeSOA}}
 	if len(zones) > 0 {
-		names = names[:0]
+		probes = probes[:0]
 		for _, z := range zones {
-			names = append(names, z.Name)
+			probes = append(probes, probe{z.Name, dns.TypeSOA})
+			if z.Signed {
+				probes = append(probes, probe{z.Name, dns.TypeDNSKEY})
+			}
 		}
 	}
-	for _, name := range names {
+	for _, pr := range probes {
 		for {
 			select {
 			case <-s.exited:
@@ -442,17 +461,17 @@ func (s *Server) waitReady(zones []Zone) error {
 			default:
 			}
 			m := new(dns.Msg)
-			m.SetQuestion(name, dns.TypeSOA)
+			m.SetQuestion(pr.name, pr.qtype)
 			r, _, err := c.Exchange(m, s.Addr)
 			// With no zone, any answer (REFUSED) shows the server is up.
-			if err == nil && (len(zones) == 0 || (r.Rcode == dns.RcodeSuccess && r.Authoritative)) {
+			if err == nil && (len(zones) == 0 || (r.Rcode == dns.RcodeSuccess && r.Authoritative && len(r.Answer) > 0)) {
 				break
 			}
 			if time.Now().After(deadline) {
 				if err == nil {
-					err = fmt.Errorf("rcode %s, authoritative %v", dns.RcodeToString[r.Rcode], r.Authoritative)
+					err = fmt.Errorf("rcode %s, authoritative %v, %d answers", dns.RcodeToString[r.Rcode], r.Authoritative, len(r.Answer))
 				}
-				return fmt.Errorf("%s at %s did not serve %s within %s: %v", s.Kind, s.Addr, name, startTimeout, err)
+				return fmt.Errorf("%s at %s did not serve %s %s within %s: %v", s.Kind, s.Addr, pr.name, dns.TypeToString[pr.qtype], startTimeout, err)
 			}
 			time.Sleep(30 * time.Millisecond)
 		}
