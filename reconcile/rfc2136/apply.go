@@ -169,6 +169,8 @@ func (b *builder) check(r reconcile.Record) error {
 		return fmt.Errorf("type %s is not supported", r.Type)
 	case !validFile(r.File):
 		return fmt.Errorf("marker %q is not a zone file path", r.File)
+	case len(ownerName(r.Name, zone)) > 254:
+		return fmt.Errorf("zone %s is too long a name to hold ownership records (%s.%s plus 17 characters must fit in 253)", zone, OwnerLabel, zone)
 	}
 	if _, err := newRR(r); err != nil {
 		return err
