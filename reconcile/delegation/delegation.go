@@ -139,9 +139,11 @@ func (h *MemoryHistory) Zones() []string {
 
 func canonical(name string) string { return strings.ToLower(dns.Fqdn(name)) }
 
-// Checker reads delegations. Make one per run: its answers are cached for
-// the run, so that a plan and the status it prints agree. Set the fields
-// before the first call; a Checker is safe for concurrent use.
+// Checker reads delegations. Its answers are cached for a run, so that a
+// plan and the status it prints agree: make one per run, or call Reset
+// between runs of a long-lived process. As a safety net, answers older
+// than MaxAge are asked again. Set the fields before the first call; a
+// Checker is safe for concurrent use.
 type Checker struct {
 	// Nameservers are the Company's: what the Domain Owner must delegate to.
 	Nameservers []string
@@ -150,12 +152,38 @@ type Checker struct {
 	// Primary is the address ("host:port") of a server that serves the
 	// zones, asked for their DNSKEY when Options.DNSSEC is set.
 	Primary string
-	// Client sends the queries; nil means a new one with Options.Timeout.
+	// Client sends the queries; nil means a new one with Options.Timeout
+	// (and a new one on each Reset).
 	Client *dnsquery.Client
+	// MaxAge bounds how long an answer is reused (default DefaultMaxAge).
+	MaxAge time.Duration
 
-	once  sync.Once
-	mu    sync.Mutex // guards found
-	found map[string]*lookup
+	once    sync.Once
+	mu      sync.Mutex // guards found, started and Client after the first call
+	found   map[string]*lookup
+	started time.Time
+	own     bool // Client was made here, so Reset replaces it
+}
+
+// DefaultMaxAge is longer than a run and shorter than the schedules a
+// daemon runs sweeps at, so that a daemon that never calls Reset still
+// sees a withdrawal within minutes.
+const DefaultMaxAge = 10 * time.Minute
+
+// Reset forgets every answer, for the next run.
+func (c *Checker) Reset() {
+	c.init()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.resetLocked()
+}
+
+func (c *Checker) resetLocked() {
+	c.found = map[string]*lookup{}
+	c.started = time.Now()
+	if c.own {
+		c.Client = &dnsquery.Client{Timeout: c.Options.Timeout}
+	}
 }
 
 // Delegation is what a walk found for a zone.
@@ -179,8 +207,10 @@ type lookup struct {
 func (c *Checker) init() {
 	c.once.Do(func() {
 		c.found = map[string]*lookup{}
+		c.started = time.Now()
 		if c.Client == nil {
 			c.Client = &dnsquery.Client{Timeout: c.Options.Timeout}
+			c.own = true
 		}
 		if c.History == nil {
 			c.History = NewMemoryHistory()
@@ -217,6 +247,14 @@ func (c *Checker) Lookup(ctx context.Context, zone string) (Delegation, error) {
 	c.init()
 	zone = canonical(zone)
 	c.mu.Lock()
+	maxAge := c.MaxAge
+	if maxAge <= 0 {
+		maxAge = DefaultMaxAge
+	}
+	if time.Since(c.started) > maxAge {
+		c.resetLocked()
+	}
+	client := c.Client
 	l, ok := c.found[zone]
 	if !ok {
 		l = &lookup{done: make(chan struct{})}
@@ -231,7 +269,7 @@ func (c *Checker) Lookup(ctx context.Context, zone string) (Delegation, error) {
 			return Delegation{}, ctx.Err()
 		}
 	}
-	l.d, l.err = c.walk(ctx, zone, 0)
+	l.d, l.err = (&walker{c, client}).walk(ctx, zone, 0)
 	if l.err != nil && ctx.Err() != nil {
 		c.mu.Lock()
 		delete(c.found, zone)
@@ -241,9 +279,16 @@ func (c *Checker) Lookup(ctx context.Context, zone string) (Delegation, error) {
 	return l.d, l.err
 }
 
+// walker is one run's lookups: the Checker's settings and the client of
+// the run's generation of answers.
+type walker struct {
+	*Checker
+	client *dnsquery.Client
+}
+
 // walk follows referrals from the roots towards zone until a server
 // answers for zone's own cut.
-func (c *Checker) walk(ctx context.Context, zone string, depth int) (Delegation, error) {
+func (c *walker) walk(ctx context.Context, zone string, depth int) (Delegation, error) {
 	servers := c.roots()
 	cut := "."
 	for range maxReferrals {
@@ -289,13 +334,13 @@ func (c *Checker) walk(ctx context.Context, zone string, depth int) (Delegation,
 // ask tries up to serversPerLevel of servers until one gives an answer
 // that is not a server failure, and returns it with the servers that
 // answered usefully (for asking them again).
-func (c *Checker) ask(ctx context.Context, servers []string, name string, qtype uint16) (*dns.Msg, []string, error) {
+func (c *walker) ask(ctx context.Context, servers []string, name string, qtype uint16) (*dns.Msg, []string, error) {
 	var last error
 	for i, s := range servers {
 		if i == serversPerLevel {
 			break
 		}
-		r, err := c.Client.Query(ctx, s, name, qtype)
+		r, err := c.client.Query(ctx, s, name, qtype)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
@@ -354,7 +399,7 @@ func soaOwner(r *dns.Msg, fallback string) string {
 
 // addresses are the servers of a referral: its glue, or for nameservers
 // without glue, their addresses looked up from the roots.
-func (c *Checker) addresses(ctx context.Context, r *dns.Msg, ns []string, depth int) ([]string, error) {
+func (c *walker) addresses(ctx context.Context, r *dns.Msg, ns []string, depth int) ([]string, error) {
 	var out []string
 	for _, rr := range r.Extra {
 		if a, ok := rr.(*dns.A); ok && slices.Contains(ns, canonical(a.Hdr.Name)) {
@@ -387,7 +432,7 @@ func (c *Checker) addresses(ctx context.Context, r *dns.Msg, ns []string, depth 
 
 // hostAddresses looks up host's IPv4 addresses by walking to the zone
 // that holds it.
-func (c *Checker) hostAddresses(ctx context.Context, host string, depth int) ([]string, error) {
+func (c *walker) hostAddresses(ctx context.Context, host string, depth int) ([]string, error) {
 	servers := c.roots()
 	for range maxReferrals {
 		r, _, err := c.ask(ctx, servers, host, dns.TypeA)
@@ -460,7 +505,10 @@ func (c *Checker) ZoneStatus(ctx context.Context, zone string) (reconcile.ZoneSt
 		st.State, st.Detail = reconcile.ZonePending, "delegated to "+strings.Join(d.NS, " ")+", not yet to the Company's nameservers"
 	}
 	if c.Options.DNSSEC && c.Primary != "" && d.Delegated {
-		c.checkDS(ctx, zone, d, &st)
+		c.mu.Lock()
+		client := c.Client
+		c.mu.Unlock()
+		(&walker{c, client}).checkDS(ctx, zone, d, &st)
 	}
 	return st, nil
 }
@@ -468,8 +516,8 @@ func (c *Checker) ZoneStatus(ctx context.Context, zone string) (reconcile.ZoneSt
 // checkDS reads the parent's DS records for zone and the zone's DNSKEY
 // at the primary, and says whether one DS matches a key. Failures leave
 // DSMatch empty: unknown.
-func (c *Checker) checkDS(ctx context.Context, zone string, d Delegation, st *reconcile.ZoneStatus) {
-	keys, err := c.Client.Query(ctx, c.Primary, zone, dns.TypeDNSKEY)
+func (c *walker) checkDS(ctx context.Context, zone string, d Delegation, st *reconcile.ZoneStatus) {
+	keys, err := c.client.Query(ctx, c.Primary, zone, dns.TypeDNSKEY)
 	if err != nil || keys.Rcode != dns.RcodeSuccess {
 		return
 	}

@@ -244,3 +244,29 @@ func answer(t *testing.T, s *dnstest.Server, name string) string {
 	}
 	return r.Answer[0].(*dns.A).A.String()
 }
+
+// TestReset: a long-lived process sees a changed delegation after Reset,
+// and, without one, after MaxAge.
+func TestReset(t *testing.T) {
+	h := newHierarchy(t, false)
+	h.delegate(t, ours...)
+	c := h.checker(delegation.NewMemoryHistory())
+	c.Options.DNSSEC = false
+	if st := status(t, c); st.State != reconcile.ZoneActive {
+		t.Fatalf("%s (%s)", st.State, st.Detail)
+	}
+	h.delegate(t, "ns1.elsewhere.test.")
+	if st := status(t, c); st.State != reconcile.ZoneActive {
+		t.Fatalf("within a run the answer changed: %s", st.State)
+	}
+	c.Reset()
+	if st := status(t, c); st.State != reconcile.ZoneWithdrawn {
+		t.Fatalf("after Reset: %s (%s), want withdrawn", st.State, st.Detail)
+	}
+	h.delegate(t, ours...)
+	c.MaxAge = time.Millisecond
+	time.Sleep(2 * time.Millisecond)
+	if st := status(t, c); st.State != reconcile.ZoneActive {
+		t.Fatalf("after MaxAge: %s (%s), want active", st.State, st.Detail)
+	}
+}
