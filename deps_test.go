@@ -35,7 +35,7 @@ var allowed = map[string][]string{
 	"cmd/zonegen":                 {"cmd/zonegen/estate"},
 	"cmd/benchreport":             {},
 	"cmd/zoneward": {"schema", "schema/gitfs", "reconcile", "reconcile/incremental",
-		"reconcile/zonefile", "reconcile/cloudflare", "github"},
+		"reconcile/zonefile", "reconcile/cloudflare", "reconcile/rfc2136", "reconcile/delegation", "github"},
 }
 
 func TestPackageGraph(t *testing.T) {
