@@ -214,6 +214,7 @@ func start(t testing.TB, kind Kind, o Options) (*Server, error) {
 	}
 	s := &Server{Kind: kind, Addr: net.JoinHostPort(o.IP, strconv.Itoa(o.Port)), Key: o.Key, Dir: dir, t: t,
 		exited: make(chan struct{})}
+	o.Zones = append([]Zone(nil), o.Zones...) // the caller's slice is theirs
 	for i, z := range o.Zones {
 		z.Name = dns.Fqdn(strings.ToLower(z.Name))
 		if z.Path == "" {
