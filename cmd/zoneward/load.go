@@ -181,6 +181,11 @@ func newProvider(cfg schema.Config, dir string) (reconcile.Provider, error) {
 // providerStats returns the provider's request counts by kind, or nil for
 // providers that do not count.
 func providerStats(p reconcile.Provider) map[string]int {
+	if d, ok := p.(*delegation.Provider); ok {
+		if r, ok := d.Unwrap().(*rfc2136.Provider); ok {
+			return map[string]int{"dns_messages": int(r.Messages())}
+		}
+	}
 	cf, ok := p.(*cloudflare.Provider)
 	if !ok {
 		return nil
