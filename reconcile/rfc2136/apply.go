@@ -85,7 +85,12 @@ func (p *Provider) Apply(ctx context.Context, zone string, changes reconcile.Cha
 	}
 	for i, m := range msgs {
 		r, err := p.exchange(ctx, m)
-		if err == nil || (errors.Is(err, errUnsigned) && r.Rcode != dns.RcodeSuccess) {
+		if r != nil && r.IsTsig() != nil && r.IsTsig().Error == dns.RcodeBadKey {
+			// Knot answers BADKEY also when the key is known but no acl
+			// lets it update the zone, so say both.
+			err = fmt.Errorf("%w: %s refused key %s for an update of %s (BADKEY): it does not know the key, or does not let it update the zone: grant it (BIND: update-policy { grant %s zonesub ANY; }; Knot: an acl with key %s and action update)",
+				ErrKey, p.server, p.keyName, zone, p.keyName, p.keyName)
+		} else if err == nil || (errors.Is(err, errUnsigned) && r.Rcode != dns.RcodeSuccess) {
 			// An unsigned failure is still a failure; only success needs
 			// the signature to be believed.
 			err = p.updateError(zone, r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -465,5 +466,25 @@ func TestApplyWithoutRead(t *testing.T) {
 	err := p.Apply(context.Background(), "z.test.", reconcile.Changes{Create: []reconcile.Record{rec(t, "z.test.", "a", "A", "192.0.2.1")}})
 	if err == nil || !strings.Contains(err.Error(), "plan again") {
 		t.Errorf("apply without a read: %v", err)
+	}
+}
+
+// TestRefused: a key the server lets transfer a zone but not update it
+// gets an error that says which permission to grant.
+func TestRefused(t *testing.T) {
+	for _, kind := range dnstest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			path := t.TempDir() + "/ro.test.zone"
+			if err := os.WriteFile(path, []byte("$ORIGIN ro.test.\n$TTL 60\n@ SOA ns. h. 1 1 1 1 1\n@ NS ns1.example.net.\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			srv := dnstest.Start(t, kind, dnstest.Options{Zones: []dnstest.Zone{{Name: "ro.test.", Path: path}}})
+			p := newProvider(t, srv, srv.Key.Secret)
+			_, err := run(t, p, "ro.test.", []reconcile.Record{rec(t, "ro.test.", "a", "A", "192.0.2.1")})
+			// BIND refuses the update; Knot refuses the key for it.
+			if err == nil || !strings.Contains(err.Error(), "update-policy") || !strings.Contains(err.Error(), "action update") {
+				t.Errorf("apply to a zone the key may not update: %v", err)
+			}
+		})
 	}
 }
