@@ -159,8 +159,9 @@ type Checker struct {
 	MaxAge time.Duration
 
 	once    sync.Once
-	mu      sync.Mutex // guards found, started and Client after the first call
+	mu      sync.Mutex // guards found, dead, started and Client after the first call
 	found   map[string]*lookup
+	dead    map[string]bool // servers that gave no answer in this generation
 	started time.Time
 	own     bool // Client was made here, so Reset replaces it
 }
@@ -180,6 +181,7 @@ func (c *Checker) Reset() {
 
 func (c *Checker) resetLocked() {
 	c.found = map[string]*lookup{}
+	c.dead = map[string]bool{}
 	c.started = time.Now()
 	if c.own {
 		c.Client = &dnsquery.Client{Timeout: c.Options.Timeout}
@@ -207,6 +209,7 @@ type lookup struct {
 func (c *Checker) init() {
 	c.once.Do(func() {
 		c.found = map[string]*lookup{}
+		c.dead = map[string]bool{}
 		c.started = time.Now()
 		if c.Client == nil {
 			c.Client = &dnsquery.Client{Timeout: c.Options.Timeout}
@@ -340,11 +343,24 @@ func (c *walker) ask(ctx context.Context, servers []string, name string, qtype u
 		if i == serversPerLevel {
 			break
 		}
+		// A server that did not answer one question of this run is not
+		// asked another: with the roots unreachable, every zone would
+		// otherwise wait out every timeout of every root.
+		c.mu.Lock()
+		dead := c.dead[s]
+		c.mu.Unlock()
+		if dead {
+			last = fmt.Errorf("%s gave no answer earlier in this run", s)
+			continue
+		}
 		r, err := c.client.Query(ctx, s, name, qtype)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
 			}
+			c.mu.Lock()
+			c.dead[s] = true
+			c.mu.Unlock()
 			last = err
 			continue
 		}

@@ -164,6 +164,14 @@ func TestUnknown(t *testing.T) {
 	if st.State != reconcile.ZoneUnknown || !strings.Contains(st.Detail, "unknown") {
 		t.Errorf("with no server answering: %s (%s), want unknown", st.State, st.Detail)
 	}
+	// Other zones of the run do not ask the silent root again.
+	sent := c.Client.Sent()
+	if st, err := c.ZoneStatus(context.Background(), "other.test."); err != nil || st.State != reconcile.ZoneUnknown {
+		t.Errorf("second zone: %s, %v", st.State, err)
+	}
+	if n := c.Client.Sent() - sent; n != 0 {
+		t.Errorf("a silent root was asked %d more times", n)
+	}
 }
 
 // TestCached: a run asks each question once, however many zones and
