@@ -267,3 +267,44 @@ func markers(t *testing.T, srv *dnstest.Server, zone string) int {
 	}
 	return n
 }
+
+// TestRFC2136Status: the delegation block is wired: status reads the
+// delegation at a fake TLD and shows it, and a zone delegated elsewhere is
+// not active.
+func TestRFC2136Status(t *testing.T) {
+	h := dnstest.StartHierarchy(t, "test.")
+	srv := dnstest.Start(t, dnstest.BIND, dnstest.Options{Zones: []dnstest.Zone{{Name: "shop.test."}}})
+	t.Setenv(tsigEnv, srv.Key.Secret)
+	dir := t.TempDir()
+	git(t, dir, "init", "-q", "-b", "main")
+	write(t, dir, "zoneward.yaml", fmt.Sprintf(`provider:
+  type: rfc2136
+  server: %s
+  tsig: {name: %s, secret_env: %s}
+  nameservers: [ns1.company.test., ns2.company.test.]
+  delegation: {roots: [%s], port: %d, timeout: 1s}
+company:
+  admins: ["@company"]
+  files: ["zones/*.yaml"]
+`, srv.Addr, srv.Key.Name, tsigEnv, h.Roots()[0], h.Port))
+	write(t, dir, ".github/CODEOWNERS", "/zones/ @company\n")
+	write(t, dir, "zones/shop.test.yaml", "www: {type: A, value: 192.0.2.1}\n")
+	commitAll(t, dir, "zones")
+
+	if err := h.Delegate("shop.test.", "ns1.company.test.", "ns2.company.test."); err != nil {
+		t.Fatal(err)
+	}
+	out := mustZW(t, dir, "status")
+	if !strings.Contains(out, "active (delegated to ns1.company.test. ns2.company.test.)") {
+		t.Errorf("status of a zone delegated to the Company:\n%s", out)
+	}
+	if err := h.Delegate("shop.test.", "ns1.elsewhere.test."); err != nil {
+		t.Fatal(err)
+	}
+	out = mustZW(t, dir, "status")
+	// Pending or withdrawn depending on whether the process remembers the
+	// zone was active; never active.
+	if strings.Contains(out, "active (delegated") || !strings.Contains(out, "delegated to ns1.elsewhere.test.") {
+		t.Errorf("status of a zone delegated elsewhere:\n%s", out)
+	}
+}

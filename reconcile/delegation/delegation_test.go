@@ -14,33 +14,18 @@ import (
 	"github.com/zoneward/zoneward/schema"
 )
 
-// hierarchy is a fake root and TLD on one port at two loopback
-// addresses (Knot: named listens only on 127.0.0.1 here), and the
+// hierarchy is a fake root and TLD (dnstest.Hierarchy) and the
 // Company's primary (BIND) serving shop.test.
 type hierarchy struct {
-	root, tld, primary *dnstest.Server
-	port               int
+	*dnstest.Hierarchy
+	primary *dnstest.Server
 }
 
 var ours = []string{"ns1.company.test.", "ns2.company.test."}
 
 func newHierarchy(t *testing.T, signed bool) *hierarchy {
 	t.Helper()
-	port := dnstest.FreePort(t, "127.0.0.2", "127.0.0.3")
-	h := &hierarchy{port: port}
-	h.root = dnstest.Start(t, dnstest.Knot, dnstest.Options{IP: "127.0.0.2", Port: port, Zones: []dnstest.Zone{{Name: ".", Content: `$ORIGIN .
-$TTL 60
-@ SOA a.root-servers.test. hostmaster.root-servers.test. 1 60 60 60 60
-@ NS a.root-servers.test.
-test. NS ns.tld.test.
-ns.tld.test. A 127.0.0.3
-`}}})
-	h.tld = dnstest.Start(t, dnstest.Knot, dnstest.Options{IP: "127.0.0.3", Port: port, Zones: []dnstest.Zone{{Name: "test.", Content: `$ORIGIN test.
-$TTL 60
-@ SOA ns.tld hostmaster 1 60 60 60 60
-@ NS ns.tld
-ns.tld A 127.0.0.3
-`}}})
+	h := &hierarchy{Hierarchy: dnstest.StartHierarchy(t, "test.")}
 	h.primary = dnstest.Start(t, dnstest.BIND, dnstest.Options{Zones: []dnstest.Zone{{Name: "shop.test.", NS: ours, Signed: signed}}})
 	return h
 }
@@ -48,11 +33,7 @@ ns.tld A 127.0.0.3
 // delegate makes the TLD delegate shop.test. to ns (none: not at all).
 func (h *hierarchy) delegate(t *testing.T, ns ...string) {
 	t.Helper()
-	cmds := []string{"update delete shop.test. NS"}
-	for _, n := range ns {
-		cmds = append(cmds, "update add shop.test. 60 NS "+n)
-	}
-	if err := h.tld.Nsupdate("test.", cmds...); err != nil {
+	if err := h.Delegate("shop.test.", ns...); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -60,7 +41,7 @@ func (h *hierarchy) delegate(t *testing.T, ns ...string) {
 // checker is a fresh run's Checker.
 func (h *hierarchy) checker(hist delegation.History) *delegation.Checker {
 	return &delegation.Checker{Nameservers: ours, History: hist, Primary: h.primary.Addr,
-		Options: delegation.Options{Roots: []string{"127.0.0.2"}, Port: h.port, Timeout: time.Second, DNSSEC: true}}
+		Options: delegation.Options{Roots: h.Roots(), Port: h.Port, Timeout: time.Second, DNSSEC: true}}
 }
 
 func status(t *testing.T, c *delegation.Checker) reconcile.ZoneStatus {
@@ -215,7 +196,7 @@ func TestDS(t *testing.T) {
 		t.Errorf("without DS at the parent: match %q, DS to publish %v", st.DSMatch, st.DS)
 	}
 	ds.Hdr.Ttl = 60
-	if err := h.tld.Nsupdate("test.", "update add "+ds.String()); err != nil {
+	if err := h.TLD.Nsupdate("test.", "update add "+ds.String()); err != nil {
 		t.Fatal(err)
 	}
 	st := status(t, h.checker(nil))
@@ -223,7 +204,7 @@ func TestDS(t *testing.T) {
 		t.Errorf("with the DS at the parent: match %q, parent DS %v", st.DSMatch, st.ParentDS)
 	}
 	ds.Digest = strings.Repeat("AB", 32)
-	if err := h.tld.Nsupdate("test.", "update delete shop.test. DS", "update add "+ds.String()); err != nil {
+	if err := h.TLD.Nsupdate("test.", "update delete shop.test. DS", "update add "+ds.String()); err != nil {
 		t.Fatal(err)
 	}
 	if st := status(t, h.checker(nil)); st.DSMatch != "mismatch" {

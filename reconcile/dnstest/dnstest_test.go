@@ -1,8 +1,10 @@
 package dnstest_test
 
 import (
+	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,3 +148,25 @@ func TestControl(t *testing.T) {
 }
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
+
+// TestHierarchy: the root refers to the TLD with glue, and the TLD refers
+// to whatever Delegate last set.
+func TestHierarchy(t *testing.T) {
+	h := dnstest.StartHierarchy(t, "test.")
+	root := net.JoinHostPort(h.Roots()[0], strconv.Itoa(h.Port))
+	if r := query(t, root, "shop.test.", dns.TypeNS); r.Authoritative || len(r.Ns) == 0 || len(r.Extra) == 0 {
+		t.Fatalf("root's answer for shop.test.: %v", r)
+	}
+	if err := h.Delegate("shop.test.", "ns1.example.net.", "ns2.example.net."); err != nil {
+		t.Fatal(err)
+	}
+	if r := query(t, h.TLD.Addr, "shop.test.", dns.TypeNS); r.Authoritative || len(r.Ns) != 2 {
+		t.Fatalf("TLD's referral for shop.test.: %v", r)
+	}
+	if err := h.Delegate("shop.test."); err != nil {
+		t.Fatal(err)
+	}
+	if r := query(t, h.TLD.Addr, "shop.test.", dns.TypeNS); r.Rcode != dns.RcodeNameError {
+		t.Fatalf("TLD's answer for an undelegated shop.test.: %v", r)
+	}
+}
