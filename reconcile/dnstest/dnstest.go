@@ -247,8 +247,7 @@ func start(t testing.TB, kind Kind, o Options) (*Server, error) {
 	s.cmd.Dir = dir
 	s.cmd.Stdout = &stderr
 	s.cmd.Stderr = &stderr
-	// Its own process group, so that stopping it never signals the test.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	s.cmd.SysProcAttr = procAttr()
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
