@@ -24,6 +24,9 @@ var allowed = map[string][]string{
 	"reconcile/dnsquery":          {},
 	"reconcile/audit":             {"reconcile", "reconcile/dnsquery", "schema"},
 	"reconcile/audit/audittest":   {},
+	"reconcile/dnstest":           {},
+	"reconcile/rfc2136":           {"reconcile", "schema"},
+	"reconcile/delegation":        {"reconcile", "reconcile/dnsquery"},
 	"reconcile/incremental":       {"schema", "schema/gitfs"},
 	"reconcile/zonefile":          {"reconcile", "schema"},
 	"reconcile/cloudflare":        {"reconcile", "schema"},
@@ -34,7 +37,8 @@ var allowed = map[string][]string{
 	"cmd/zonegen":                 {"cmd/zonegen/estate"},
 	"cmd/benchreport":             {},
 	"cmd/zoneward": {"schema", "schema/gitfs", "reconcile", "reconcile/incremental",
-		"reconcile/zonefile", "reconcile/cloudflare", "reconcile/audit", "reconcile/dnsquery", "github"},
+		"reconcile/zonefile", "reconcile/cloudflare", "reconcile/rfc2136", "reconcile/delegation",
+		"reconcile/audit", "reconcile/dnsquery", "github"},
 }
 
 func TestPackageGraph(t *testing.T) {

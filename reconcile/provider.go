@@ -111,6 +111,7 @@ const (
 	ZonePending   ZoneState = "pending"   // created, waiting for the Domain Owner's nameservers
 	ZoneWithdrawn ZoneState = "withdrawn" // the Domain Owner pointed the nameservers away: never written to
 	ZoneMissing   ZoneState = "missing"   // not at the provider (yet)
+	ZoneUnknown   ZoneState = "unknown"   // the lifecycle could not be read (a failed delegation lookup): never taken as withdrawn
 )
 
 // ZoneStatus is what [Statuser] reports about a zone.
@@ -119,6 +120,15 @@ type ZoneStatus struct {
 	Detail      string   // the provider's own word ("moved", "pending", …)
 	Nameservers []string // the nameservers the Domain Owner must set at the registrar
 	DS          []string // DS records to publish at the registrar, when DNSSEC is on
+
+	// Delegation is the nameservers the parent zone delegates the zone to,
+	// when the lifecycle is read from the delegation (reconcile/delegation).
+	Delegation []string
+	// ParentDS are the DS records the parent publishes for the zone, and
+	// DSMatch whether one of them matches the zone's DNSKEY ("match",
+	// "mismatch"; "" when not checked).
+	ParentDS []string
+	DSMatch  string
 }
 
 // Statuser is implemented by providers that know a zone's lifecycle. The

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,15 +40,24 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, errs *ErrorList) {
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		fields := map[string]reflect.Type{}
 		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
-			if tag == "" || tag == "-" || !f.IsExported() {
-				continue
+		var collect func(t reflect.Type)
+		collect = func(t reflect.Type) {
+			for i := 0; i < t.NumField(); i++ {
+				f := t.Field(i)
+				opts := strings.Split(f.Tag.Get("yaml"), ",")
+				// yaml.v3's ",inline": the embedded struct's keys are this one's.
+				if f.Anonymous && f.Type.Kind() == reflect.Struct && slices.Contains(opts[1:], "inline") {
+					collect(f.Type)
+					continue
+				}
+				if opts[0] == "" || opts[0] == "-" || !f.IsExported() {
+					continue
+				}
+				fields[opts[0]] = f.Type
+				names = append(names, opts[0])
 			}
-			fields[tag] = f.Type
-			names = append(names, tag)
 		}
+		collect(t)
 		sort.Strings(names)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/zoneward/zoneward/reconcile"
 	"github.com/zoneward/zoneward/reconcile/cloudflare"
+	"github.com/zoneward/zoneward/reconcile/delegation"
+	"github.com/zoneward/zoneward/reconcile/rfc2136"
 	"github.com/zoneward/zoneward/reconcile/zonefile"
 	"github.com/zoneward/zoneward/schema"
 	"github.com/zoneward/zoneward/schema/gitfs"
@@ -91,6 +94,8 @@ func providerTypes(provider string) []string {
 		return zonefile.Types
 	case "cloudflare":
 		return cloudflare.Types()
+	case "rfc2136":
+		return rfc2136.Types
 	}
 	return nil
 }
@@ -105,8 +110,21 @@ func checkProviderConfig(cfg schema.Config) error {
 	case "cloudflare":
 		var o cloudflare.Options
 		return cfg.Provider.Decode(&o)
+	case "rfc2136":
+		var o rfc2136Config
+		if err := cfg.Provider.Decode(&o); err != nil {
+			return err
+		}
+		return errors.Join(o.Options.WithDefaults().Validate(), o.Delegation.Validate())
 	}
 	return nil
+}
+
+// rfc2136Config is the rfc2136 provider block: the provider's own keys and
+// the delegation check's, which the CLI wires around it.
+type rfc2136Config struct {
+	rfc2136.Options `yaml:",inline"`
+	Delegation      delegation.Options `yaml:"delegation"`
 }
 
 // newProvider builds the provider zoneward.yaml names. Paths in its
@@ -133,13 +151,41 @@ func newProvider(cfg schema.Config, dir string) (reconcile.Provider, error) {
 			return nil, fmt.Errorf("%s: provider.token_env names %s, which is not set: export the Cloudflare API token there", schema.ConfigFile, o.TokenEnv)
 		}
 		return cloudflare.New(o, token)
+	case "rfc2136":
+		var o rfc2136Config
+		if err := cfg.Provider.Decode(&o); err != nil {
+			return nil, err
+		}
+		ro := o.Options.WithDefaults()
+		secret := os.Getenv(ro.TSIG.SecretEnv)
+		if secret == "" {
+			return nil, fmt.Errorf("%s: provider.tsig.secret_env names %s, which is not set: export the TSIG key's secret (base64) there", schema.ConfigFile, ro.TSIG.SecretEnv)
+		}
+		if err := o.Delegation.Validate(); err != nil {
+			return nil, err
+		}
+		p, err := rfc2136.New(ro, secret)
+		if err != nil {
+			return nil, err
+		}
+		// One Checker per provider, and a provider per run: delegations
+		// are looked up once per run. History is in memory until the
+		// state file keeps it (withdrawal needs "was active" across runs).
+		return &delegation.Provider{Provider: p, Checker: &delegation.Checker{
+			Nameservers: p.Nameservers(), Options: o.Delegation, Primary: p.Server(),
+			History: delegation.NewMemoryHistory()}}, nil
 	}
-	return nil, fmt.Errorf("%s: unknown provider type %q (use zonefile or cloudflare)", schema.ConfigFile, cfg.Provider.Type)
+	return nil, fmt.Errorf("%s: unknown provider type %q (use zonefile, cloudflare or rfc2136)", schema.ConfigFile, cfg.Provider.Type)
 }
 
 // providerStats returns the provider's request counts by kind, or nil for
 // providers that do not count.
 func providerStats(p reconcile.Provider) map[string]int {
+	if d, ok := p.(*delegation.Provider); ok {
+		if r, ok := d.Unwrap().(*rfc2136.Provider); ok {
+			return map[string]int{"dns_messages": int(r.Messages())}
+		}
+	}
 	cf, ok := p.(*cloudflare.Provider)
 	if !ok {
 		return nil
