@@ -59,8 +59,9 @@ func TestCheckAuthority(t *testing.T) {
 				"zones/eu.acme.dev.yaml": "www: {type: A, value: 192.0.2.2}\n",
 			},
 			want: []string{
+				`zones/acme.dev.yaml:1:5: NS "eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml: only that file speaks for it, and its delegation is the Company's to set at the provider`,
 				`zones/acme.dev.yaml:2:9: "www.eu" is below the NS delegation of "eu" (line 1); only the delegated zone can hold it`,
-				`zones/acme.dev.yaml:2:9: "www.eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml; only NS and DS at "eu.acme.dev." belong here`,
+				`zones/acme.dev.yaml:2:9: A "www.eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml: only that file speaks for it, and its delegation is the Company's to set at the provider`,
 			},
 		},
 		{

@@ -146,6 +146,7 @@ type Policy struct {
 	Thresholds Thresholds `yaml:"thresholds"`
 	Revoked    string     `yaml:"revoked"`   // RevokedFreeze or RevokedPurge
 	Unmanaged  string     `yaml:"unmanaged"` // UnmanagedKeep or UnmanagedDelete
+	Limits     Limits     `yaml:"limits"`
 }
 
 // Values of Policy.Revoked and Policy.Unmanaged.
@@ -201,6 +202,7 @@ func DefaultConfig() Config {
 			Thresholds: Thresholds{Update: 0.3, Delete: 0.3, MinRecords: 10},
 			Revoked:    RevokedFreeze,
 			Unmanaged:  UnmanagedKeep,
+			Limits:     DefaultLimits(),
 		},
 		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN"},
 		Serve: Serve{
@@ -263,6 +265,20 @@ func (c *Config) check(root *yaml.Node) ErrorList {
 		errs.Add(at("policy", "ttl"), "policy.ttl.min (%d) is above policy.ttl.max (%d)", t.Min, t.Max)
 	} else if t.Default < t.Min || t.Default > t.Max {
 		errs.Add(at("policy", "ttl", "default"), "policy.ttl.default (%d) is outside %d..%d", t.Default, t.Min, t.Max)
+	}
+	l := c.Policy.Limits
+	for _, k := range []struct {
+		key     string
+		v, max  int
+		meaning string
+	}{
+		{"file_bytes", l.FileBytes, MaxFileBytes, "bytes"},
+		{"records_per_file", l.RecordsPerFile, MaxRecordsPerFile, "records"},
+		{"records_per_zone", l.RecordsPerZone, MaxRecordsPerZone, "records"},
+	} {
+		if k.v < 1 || k.v > k.max {
+			errs.Add(at("policy", "limits", k.key), "policy.limits.%s is %d; use a number of %s from 1 to %d", k.key, k.v, k.meaning, k.max)
+		}
 	}
 	th := c.Policy.Thresholds
 	if th.Update < 0 || th.Update > 1 {
