@@ -130,6 +130,7 @@ type parser struct {
 	errs         ErrorList
 	sets         []*rrset
 
+	name       *yaml.Node         // the key of the name being read
 	values     int                // values read so far, aliases counted each time they are used
 	aliasNodes int                // YAML nodes reached through aliases so far
 	sizes      map[*yaml.Node]int // alias targets' expanded sizes; -1 while being counted
@@ -164,10 +165,15 @@ func (p *parser) limit(n *yaml.Node, format string, args ...any) {
 }
 
 // countValue counts one value about to be read, the unit of
-// policy.limits.records_per_file.
+// policy.limits.records_per_file. Past the limit it stops at the value, or
+// at the name whose alias stands for it: an alias comes after its anchor,
+// so a value written above the name being read is reached through one.
 func (p *parser) countValue(n *yaml.Node) {
 	p.values++
 	if p.values > p.limits.RecordsPerFile {
+		if p.name != nil && n != nil && n.Line < p.name.Line {
+			n = p.name
+		}
 		p.limit(n, "more than %d records in this file, the most policy.limits.records_per_file allows (a YAML alias counts as often as it is used); split it into subtree files", p.limits.RecordsPerFile)
 	}
 }
@@ -248,6 +254,7 @@ func (p *parser) document(root *yaml.Node) {
 			continue
 		}
 		seen[name] = k
+		p.name = k
 		switch v.Kind {
 		case yaml.MappingNode:
 			p.record(name, v)
