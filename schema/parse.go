@@ -432,7 +432,8 @@ func (p *parser) placement(typ, name string, tn *yaml.Node) {
 		}
 	case "A", "AAAA", "MX":
 		// BIND lets Active Directory's gc._msdcs.<forest> hold
-		// addresses (lib/dns/rdata/in_1/a_1.c, checkowner).
+		// addresses (checkowner in
+		// https://gitlab.isc.org/isc-projects/bind9/-/blob/main/lib/dns/rdata/in_1/a_1.c).
 		if !IsHostOwner(name) && !(typ == "A" && strings.HasPrefix(name, "gc._msdcs.") && IsHostname(name[len("gc._msdcs."):])) {
 			p.errorf(tn, "%s at %s: the name is not a host name (letters, digits and '-' in each label, a leading '*' allowed), and name servers refuse to load a zone with %s records there (BIND check-names)", typ, p.show(name), typ)
 		}

@@ -92,7 +92,7 @@ func yamlErrors(file string, err error) ErrorList {
 			pos.Line = 1
 		}
 		if strings.Contains(m, "exceeded max depth") {
-			// yaml.v3's own bound (scannerc.go max_flow_level, max_indents).
+			// yaml.v3's own bound on flow and indentation levels.
 			m = "YAML nested more than 10000 levels deep, the YAML parser's limit; a zone file needs fewer than ten"
 		}
 		out = append(out, Errorf(pos, "%s", m))

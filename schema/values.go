@@ -706,19 +706,20 @@ func checkSvcItem(key, v string) error {
 }
 
 // naptrRegexp reads a NAPTR regexp and checks it as BIND does when it
-// loads a zone (lib/dns/rdata/generic/naptr_35.c, txt_valid_regex): empty,
+// loads a zone (txt_valid_regex in
+// https://gitlab.isc.org/isc-projects/bind9/-/blob/main/lib/dns/rdata/generic/naptr_35.c): empty,
 // or a substitution expression delim ERE delim replacement delim flags
-// (RFC 3402 §3.2), whose delimiter is neither a digit, "\\" nor "i",
+// (RFC 3402 §3.2), whose delimiter is neither a digit, "\" nor "i",
 // whose only flag is "i", whose ERE is a valid POSIX expression and whose
-// back-references (\\1 to \\9; \\0 is refused) name groups it has.
+// back-references (\1 to \9; \0 is refused) name groups it has.
 func (p *parser) naptrRegexp(m map[string]*yaml.Node) string {
-	n, s, ok := p.scalarField(m, "NAPTR", "regexp")
-	if !ok {
+	before := len(p.errs)
+	s := p.textField(m, "NAPTR", "regexp")
+	if len(p.errs) > before {
 		return ""
 	}
-	s = p.textField(m, "NAPTR", "regexp")
 	if err := checkNAPTRRegexp(s); err != nil {
-		p.errorf(n, "NAPTR regexp %q %v", s, err)
+		p.errorf(m["regexp"], "NAPTR regexp %q %v", s, err)
 		return ""
 	}
 	return s
