@@ -67,6 +67,12 @@ type LoadOptions struct {
 	// them is an error naming the provider. Nil means only the DNS's own
 	// limits apply.
 	ProviderLimits func(provider ProviderConfig) RecordLimits
+	// Limits, when not nil, replaces zoneward.yaml's policy.limits. A
+	// pull request's check passes its base revision's: a pull request
+	// that raises the limits in zoneward.yaml is refused for that (only a
+	// Company admin may change it), but must not make its own check do
+	// the work first.
+	Limits *Limits
 	// Zones, when not nil, selects the zones whose files are parsed. The
 	// files of other zones are listed, with their paths, zones and
 	// origins (what grants and authority need), and marked Skipped; their
@@ -127,6 +133,9 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 		r.Errs = append(r.Errs, owners.Errs...)
 	}
 
+	if opts.Limits != nil {
+		r.Config.Policy.Limits = *opts.Limits
+	}
 	popts := ParseOptions{Policy: r.Config.Policy, Provider: r.Config.Provider.Type}
 	if opts.ProviderTypes != nil {
 		popts.ProviderTypes = opts.ProviderTypes(r.Config.Provider.Type)
@@ -161,6 +170,7 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 		r.Files = append(r.Files, listed...)
 		sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
 	}
+	holdZonesOfIrregularEntries(r, t)
 	checkAuthority(r.Files)
 	checkZoneSizes(r.Files, r.Config.Policy.Limits.orDefault().RecordsPerZone, popts)
 	for _, f := range r.Files {
@@ -169,6 +179,27 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 	}
 	r.Errs.Sort()
 	return r, nil
+}
+
+// holdZonesOfIrregularEntries makes the zone file of a zone invalid when
+// an entry under zones/ that is not a YAML file path is a link or another
+// non-regular entry (zones/acme.dev -> elsewhere): the subtree files behind
+// it cannot be read, and a zone missing some of its files must not be
+// applied as if they had been deleted.
+func holdZonesOfIrregularEntries(r *Repo, t *tree) {
+	for _, p := range t.paths {
+		typ := t.types[p]
+		rest, under := strings.CutPrefix(p, ZonesDir+"/")
+		if !under || typ.IsDir() || typ.IsRegular() || r.File(p) != nil {
+			continue
+		}
+		zone, _, _ := strings.Cut(rest, "/")
+		zf := r.File(ZoneFilePath(zone))
+		if zf == nil || zf.Subtree() {
+			continue
+		}
+		zf.Errs.Add(Pos{File: zf.Path, Line: 1, Col: 1}, "%q is %s, so the files under it cannot be read; the zone is held back until it is a directory of regular files again", p, describeEntry(typ))
+	}
 }
 
 // checkZoneSizes applies policy.limits.records_per_zone, and the

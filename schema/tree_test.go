@@ -307,3 +307,45 @@ func (endlessInfo) Mode() fs.FileMode  { return 0o644 }
 func (endlessInfo) ModTime() time.Time { return time.Time{} }
 func (endlessInfo) IsDir() bool        { return false }
 func (endlessInfo) Sys() any           { return nil }
+
+func TestLoadHoldsZoneBehindALink(t *testing.T) {
+	m := fstest.MapFS{
+		ConfigFile:                 {Data: []byte("provider: {type: zonefile}\n")},
+		"zones/acme.dev.yaml":      {Data: []byte("www: {type: A, value: 192.0.2.1}\n")},
+		"zones/acme.dev":           {Data: []byte("/tmp/elsewhere"), Mode: fs.ModeSymlink},
+		"zones/example.com.yaml":   {Data: []byte("www: {type: A, value: 192.0.2.2}\n")},
+		"zones/example.com/x.txt":  {Data: []byte("notes")},
+		"zones/example.com/sub":    {Mode: fs.ModeIrregular},
+		"zones/other.example.yaml": {Data: []byte("")},
+	}
+	r, err := Load(newSpy(t, m), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"zones/acme.dev.yaml":    `zones/acme.dev.yaml:1:1: "zones/acme.dev" is a symbolic link, so the files under it cannot be read; the zone is held back until it is a directory of regular files again`,
+		"zones/example.com.yaml": `zones/example.com.yaml:1:1: "zones/example.com/sub" is a submodule or other irregular entry (not a file), so the files under it cannot be read; the zone is held back until it is a directory of regular files again`,
+	} {
+		if got := errStrings(r.File(path).Errs); len(got) != 1 || got[0] != want {
+			t.Errorf("%s: %q\nwant %q", path, got, want)
+		}
+	}
+	if !r.File("zones/other.example.yaml").Valid() {
+		t.Errorf("an unrelated zone is held back")
+	}
+}
+
+func TestLoadLimitsOverride(t *testing.T) {
+	m := fstest.MapFS{
+		ConfigFile:            {Data: []byte("provider: {type: zonefile}\npolicy: {limits: {records_per_file: 1000000}}\n")},
+		"zones/acme.dev.yaml": {Data: []byte("www: {type: A, values: [192.0.2.1, 192.0.2.2, 192.0.2.3]}\n")},
+	}
+	r, err := Load(m, LoadOptions{Limits: &Limits{RecordsPerFile: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "zones/acme.dev.yaml:1:47: more than 2 records in this file, the most policy.limits.records_per_file allows (a YAML alias counts as often as it is used); split it into subtree files"
+	if got := errStrings(r.Errs); len(got) != 1 || got[0] != want {
+		t.Errorf("errors %q\nwant %q", got, want)
+	}
+}
