@@ -106,6 +106,9 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 	case !configSeen:
 		r.Config = DefaultConfig()
 		r.Errs.Add(Pos{File: ConfigFile}, "no zoneward.yaml at the repository root; is --repo the zones repository?")
+	case t.types[ConfigFile].IsDir():
+		r.Config = DefaultConfig()
+		r.Errs.Add(Pos{File: ConfigFile}, "zoneward.yaml is a directory; it must be the Company's configuration file")
 	case !t.regular(ConfigFile):
 		// Reported by the walk; the defaults keep every bound in place.
 		r.Config = DefaultConfig()

@@ -349,3 +349,13 @@ func TestLoadLimitsOverride(t *testing.T) {
 		t.Errorf("errors %q\nwant %q", got, want)
 	}
 }
+
+func TestLoadConfigDirectory(t *testing.T) {
+	r, err := Load(fstest.MapFS{ConfigFile + "/x": {Data: []byte("provider: {type: zonefile}\n")}}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := errStrings(r.Errs); len(got) != 1 || got[0] != "zoneward.yaml: zoneward.yaml is a directory; it must be the Company's configuration file" {
+		t.Errorf("errors %q", got)
+	}
+}
