@@ -3,47 +3,57 @@ package schema
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"path"
 	"sort"
 	"strings"
 )
 
-// ChangedFiles lists the files that differ between two trees of a zones
-// repository, among those the pull-request rule governs: zone files,
-// zoneward.yaml, CODEOWNERS and everything under .github/. Works for any
-// two trees (two revisions, or a revision and a working tree).
+// ChangedFiles lists every path that differs between two trees of a
+// zones repository, anywhere in them: added, deleted, changed in content,
+// or changed in kind (a file that became a symbolic link). A rename is a
+// deleted path and an added one. Works for any two trees (two revisions,
+// or a revision and a working tree); a .git directory at the root is the
+// working tree's repository and is left out.
+//
+// Contents are compared a block at a time, so memory does not grow with
+// file size. A link is compared by its target where both trees can read
+// links (fs.ReadLinkFS); a link that cannot be compared, a submodule or
+// any other non-regular entry counts as changed, so that a pull request
+// cannot hide a change there.
 func ChangedFiles(base, head fs.FS) ([]string, error) {
-	a, err := governed(base)
+	a, err := walkTree(base)
 	if err != nil {
 		return nil, fmt.Errorf("base: %w", err)
 	}
-	b, err := governed(head)
+	b, err := walkTree(head)
 	if err != nil {
 		return nil, fmt.Errorf("head: %w", err)
 	}
 	var out []string
-	for p := range a {
-		if _, ok := b[p]; !ok {
-			out = append(out, p)
+	for _, p := range a.paths {
+		if ta := a.types[p]; !ta.IsDir() {
+			if tb, ok := b.types[p]; !ok || tb.IsDir() {
+				out = append(out, p)
+			}
 		}
 	}
-	for p := range b {
-		if _, ok := a[p]; !ok {
+	for _, p := range b.paths {
+		tb := b.types[p]
+		if tb.IsDir() {
+			continue
+		}
+		ta, ok := a.types[p]
+		if !ok || ta != tb {
 			out = append(out, p)
 			continue
 		}
-		x, err := fs.ReadFile(base, p)
+		same, err := sameEntry(base, head, p, ta)
 		if err != nil {
 			return nil, err
 		}
-		y, err := fs.ReadFile(head, p)
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Equal(x, y) {
+		if !same {
 			out = append(out, p)
 		}
 	}
@@ -51,31 +61,69 @@ func ChangedFiles(base, head fs.FS) ([]string, error) {
 	return out, nil
 }
 
-func governed(fsys fs.FS) (map[string]bool, error) {
-	out := map[string]bool{}
-	for _, p := range []string{ConfigFile, "CODEOWNERS", "docs/CODEOWNERS"} {
-		if _, err := fs.Stat(fsys, p); err == nil {
-			out[p] = true
+// sameEntry reports whether p, of type typ in both trees, is the same in both.
+func sameEntry(a, b fs.FS, p string, typ fs.FileMode) (bool, error) {
+	switch {
+	case typ.IsRegular():
+		return sameContent(a, b, p)
+	case typ&fs.ModeSymlink != 0:
+		la, aok := a.(fs.ReadLinkFS)
+		lb, bok := b.(fs.ReadLinkFS)
+		if !aok || !bok {
+			return false, nil
 		}
-	}
-	for _, dir := range []string{ZonesDir, ".github"} {
-		err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if p == dir && errors.Is(err, fs.ErrNotExist) {
-					return fs.SkipDir
-				}
-				return err
-			}
-			if !d.IsDir() {
-				out[p] = true
-			}
-			return nil
-		})
+		x, err := la.ReadLink(p)
 		if err != nil {
-			return nil, err
+			return false, nil
+		}
+		y, err := lb.ReadLink(p)
+		return err == nil && x == y, nil
+	}
+	return false, nil
+}
+
+// sameContent compares the regular file p of two trees, sizes first.
+func sameContent(a, b fs.FS, p string) (bool, error) {
+	sa, err := fs.Stat(a, p)
+	if err != nil {
+		return false, fmt.Errorf("base: %w", err)
+	}
+	sb, err := fs.Stat(b, p)
+	if err != nil {
+		return false, fmt.Errorf("head: %w", err)
+	}
+	if sa.Size() != sb.Size() {
+		return false, nil
+	}
+	fa, err := a.Open(p)
+	if err != nil {
+		return false, fmt.Errorf("base: %w", err)
+	}
+	defer fa.Close()
+	fb, err := b.Open(p)
+	if err != nil {
+		return false, fmt.Errorf("head: %w", err)
+	}
+	defer fb.Close()
+	const block = 32 << 10
+	x, y := make([]byte, block), make([]byte, block)
+	for {
+		n, errA := io.ReadFull(fa, x)
+		m, errB := io.ReadFull(fb, y)
+		if n != m || !bytes.Equal(x[:n], y[:m]) {
+			return false, nil
+		}
+		endA := errA == io.EOF || errA == io.ErrUnexpectedEOF
+		endB := errB == io.EOF || errB == io.ErrUnexpectedEOF
+		switch {
+		case errA != nil && !endA:
+			return false, fmt.Errorf("base: reading %s: %w", p, errA)
+		case errB != nil && !endB:
+			return false, fmt.Errorf("head: reading %s: %w", p, errB)
+		case endA || endB:
+			return endA && endB, nil
 		}
 	}
-	return out, nil
 }
 
 // Teams answers team membership for the author check. Nil means only
@@ -84,12 +132,16 @@ type Teams interface {
 	IsMember(ctx context.Context, login string, teams []string) (bool, error)
 }
 
-// CheckAuthor enforces PRODUCT.md's pull-request rule against the base
-// revision: every zone file in changed (added, changed or deleted) must be
-// owned by author in base's CODEOWNERS, or author must be a Company admin;
-// changes to zoneward.yaml, CODEOWNERS or .github/ need a Company admin.
-// GitHub's own review rules are not enough: CODEOWNERS lets a Company
-// reviewer approve one tenant's edit of another tenant's file.
+// CheckAuthor enforces the pull-request rule for one author against the
+// base revision: a Company admin may change anything; anyone else may
+// add, change or delete (a rename is both) only zone and subtree files,
+// at valid paths under zones/, that base's CODEOWNERS gives them. Every
+// other path in changed (README, .gitattributes, .zoneward/, docs/,
+// zoneward.yaml, CODEOWNERS, .github/, a misnamed file under zones/) is
+// refused, each with its own error. GitHub's own review rules are not
+// enough: CODEOWNERS lets a Company reviewer approve one tenant's edit of
+// another tenant's file. A pull request with commits by several people is
+// checked by calling CheckAuthor once for each of them.
 func CheckAuthor(ctx context.Context, base *Repo, changed []string, author string, teams Teams) (ErrorList, error) {
 	admin, err := isAdmin(ctx, base.Config.Company, author, teams)
 	if err != nil {
@@ -101,25 +153,24 @@ func CheckAuthor(ctx context.Context, base *Repo, changed []string, author strin
 	var errs ErrorList
 	for _, p := range changed {
 		pos := Pos{File: p}
-		switch {
-		case strings.HasPrefix(p, ZonesDir+"/"):
-			var owners []string
-			if base.Owners != nil {
-				owners = base.Owners.Owners(p)
+		if _, _, err := ParsePath(p); err != nil {
+			errs.Add(pos, "@%s may not change this file: only a Company admin (company.admins in zoneward.yaml) may; a tenant changes only the zone and subtree files CODEOWNERS gives them", author)
+			continue
+		}
+		var owners []string
+		if base.Owners != nil {
+			owners = base.Owners.Owners(p)
+		}
+		ok, err := owns(ctx, owners, author, teams)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			who := "nobody"
+			if len(owners) > 0 {
+				who = strings.Join(owners, " ")
 			}
-			ok, err := owns(ctx, owners, author, teams)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				who := "nobody"
-				if len(owners) > 0 {
-					who = strings.Join(owners, " ")
-				}
-				errs.Add(pos, "@%s may not change this file: the base revision's CODEOWNERS gives it to %s; ask its owner, or a Company admin, to make the change", author, who)
-			}
-		case p == ConfigFile || path.Base(p) == "CODEOWNERS" || strings.HasPrefix(p, ".github/"):
-			errs.Add(pos, "@%s may not change this file: only a Company admin (company.admins in zoneward.yaml) may", author)
+			errs.Add(pos, "@%s may not change this file: the base revision's CODEOWNERS gives it to %s; ask its owner, or a Company admin, to make the change", author, who)
 		}
 	}
 	return errs, nil

@@ -20,6 +20,20 @@ type cut struct {
 // file makes. Errors go to the file declaring the misplaced name and name
 // both files. files are the parsed files of one repository; files whose
 // path was invalid (no Zone) are skipped.
+//
+// Zones nest: com and example.com, or acme.dev and eu.acme.dev, may both
+// have zone files. The child's zone file is then the only one that speaks
+// for any name at or below its origin, and the parent's files (zone file
+// and subtree files) may declare none of them, the NS and DS records of
+// the cut included. Whoever owned the parent's file could otherwise
+// delegate the child zone to name servers of their choosing, or shadow it
+// with its own records. The delegation itself is left to the Company: it
+// adds the cut's NS (and DS) records at the provider as unmanaged
+// records, which zoneward keeps and never writes, once the child zone
+// exists there. zoneward does not derive it from the child's provider
+// name servers, because those are what a Domain Owner points a
+// registration at, and a delegation written from them would hand the
+// child's owner a record inside the parent's zone.
 func checkAuthority(files []*File) {
 	zoneFiles := map[string]*File{}
 	subtrees := map[nameKey]*File{}
@@ -56,6 +70,11 @@ func checkAuthority(files []*File) {
 			if zf := zoneFiles[f.Origin]; zf != nil {
 				f.Errs.Add(top, "%q has its own zone file %s; declare its names there", f.Origin, zf.Path)
 			}
+			for n := parent(f.Origin); n != f.Zone && isBelow(n, f.Zone); n = parent(n) {
+				if zf := zoneFiles[n]; zf != nil {
+					f.Errs.Add(top, "%q is inside the zone %q, which has its own zone file %s; declare its names there", f.Origin, n, zf.Path)
+				}
+			}
 		}
 		var last string // report a name and type once, not once per value
 		for i := range f.Records {
@@ -88,8 +107,8 @@ func checkRecordAuthority(f *File, r *Record, zoneFiles map[string]*File, subtre
 				f.Errs.Add(r.Pos, "%s at %q stands beside the NS delegation at %s; only NS and DS belong at a zone cut", r.Type, r.Name, c.rec.Pos)
 			}
 		}
-		if zf := zoneFiles[n]; zf != nil && zf != f && !(n == r.Name && (r.Type == "NS" || r.Type == "DS")) {
-			f.Errs.Add(r.Pos, "%q is inside the zone %q, which has its own zone file %s; only NS and DS at %q belong here", r.Name, n, zf.Path, n)
+		if zf := zoneFiles[n]; zf != nil && zf != f {
+			f.Errs.Add(r.Pos, "%s %q is inside the zone %q, which has its own zone file %s: only that file speaks for it, and its delegation is the Company's to set at the provider", r.Type, r.Name, n, zf.Path)
 		}
 	}
 	if owner == nil {

@@ -59,8 +59,44 @@ func TestCheckAuthority(t *testing.T) {
 				"zones/eu.acme.dev.yaml": "www: {type: A, value: 192.0.2.2}\n",
 			},
 			want: []string{
+				`zones/acme.dev.yaml:1:5: NS "eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml: only that file speaks for it, and its delegation is the Company's to set at the provider`,
 				`zones/acme.dev.yaml:2:9: "www.eu" is below the NS delegation of "eu" (line 1); only the delegated zone can hold it`,
-				`zones/acme.dev.yaml:2:9: "www.eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml; only NS and DS at "eu.acme.dev." belong here`,
+				`zones/acme.dev.yaml:2:9: A "www.eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml: only that file speaks for it, and its delegation is the Company's to set at the provider`,
+			},
+		},
+		{
+			name: "parent zone delegates a child zone (attack 9)",
+			files: map[string]string{
+				"zones/com.yaml":         "example: {type: NS, value: ns1.evil.example.net.}\n",
+				"zones/example.com.yaml": "www: {type: A, value: 192.0.2.2}\n",
+			},
+			want: []string{
+				`zones/com.yaml:1:10: NS "example.com." is inside the zone "example.com.", which has its own zone file zones/example.com.yaml: only that file speaks for it, and its delegation is the Company's to set at the provider`,
+			},
+		},
+		{
+			name: "parent zone signs a child zone's cut",
+			files: map[string]string{
+				"zones/acme.dev.yaml":    "eu: {type: DS, value: {key_tag: 1, algorithm: 13, digest_type: 2, digest: " + strings.Repeat("AB", 32) + "}}\n",
+				"zones/eu.acme.dev.yaml": "",
+			},
+			want: []string{
+				`zones/acme.dev.yaml:1:5: DS "eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml: only that file speaks for it, and its delegation is the Company's to set at the provider`,
+			},
+		},
+		{
+			name: "parent's subtree file speaks for a name inside a child zone",
+			files: map[string]string{
+				"zones/acme.dev.yaml":           "",
+				"zones/acme.dev/x.eu.yaml":      "'': {type: NS, value: ns1.evil.example.net.}\n",
+				"zones/acme.dev/y.x.eu.yaml":    "",
+				"zones/eu.acme.dev.yaml":        "",
+				"zones/acme.dev/unrelated.yaml": "",
+			},
+			want: []string{
+				`zones/acme.dev/x.eu.yaml:1:1: "x.eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml; declare its names there`,
+				`zones/acme.dev/x.eu.yaml:1:5: NS "x.eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml: only that file speaks for it, and its delegation is the Company's to set at the provider`,
+				`zones/acme.dev/y.x.eu.yaml:1:1: "y.x.eu.acme.dev." is inside the zone "eu.acme.dev.", which has its own zone file zones/eu.acme.dev.yaml; declare its names there`,
 			},
 		},
 		{

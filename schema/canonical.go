@@ -14,21 +14,28 @@ import (
 // equal records compare equal as strings and a plan after an apply is empty.
 // ALIAS, which has no wire type, is canonicalised as a CNAME target.
 func CanonicalValue(typ, rdata string) (string, error) {
+	_, v, err := canonicalRR(typ, rdata)
+	return v, err
+}
+
+// canonicalRR is CanonicalValue, with the record it parsed (owned by the
+// root) for size checks.
+func canonicalRR(typ, rdata string) (dns.RR, string, error) {
 	t := strings.ToUpper(typ)
 	if t == "ALIAS" {
 		t = "CNAME"
 	}
 	if _, ok := dns.StringToType[t]; !ok {
-		return "", fmt.Errorf("unknown record type %q", typ)
+		return nil, "", fmt.Errorf("unknown record type %q", typ)
 	}
 	rr, err := dns.NewRR(". 3600 IN " + t + " " + rdata)
 	if err != nil {
-		return "", fmt.Errorf("%s %q: %w", typ, rdata, err)
+		return nil, "", fmt.Errorf("%s %q: %w", typ, rdata, err)
 	}
 	if rr == nil {
-		return "", fmt.Errorf("%s: empty value", typ)
+		return nil, "", fmt.Errorf("%s: empty value", typ)
 	}
-	return RRValue(rr), nil
+	return rr, RRValue(rr), nil
 }
 
 // RRValue returns the canonical value of rr (see CanonicalValue).

@@ -51,29 +51,72 @@ type coRule struct {
 // (.github/, then the root, then docs/) and parses the first one found.
 // It returns nil, nil when there is none. The error is only for a file
 // that exists and cannot be read; problems in its lines are in Errs.
+//
+// Only a regular file counts: a symbolic link (or a link on the way to
+// it) is never followed, so a pull request cannot make it stand for a
+// file outside the repository. A file of 3 MB or more is not loaded, as
+// GitHub does not load it: its grants are none, which revokes every file,
+// and Errs says why.
 func LoadCodeowners(fsys fs.FS) (*Codeowners, error) {
-	// GitHub's places, in its order; the first that exists is the only
-	// one used.
-	// https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-file-location
-	for _, p := range [...]string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"} {
-		fi, err := fs.Stat(fsys, p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+	return loadCodeowners(fsys, func(p string) (bool, error) { return isRegularEntry(fsys, p) })
+}
+
+// codeownersPaths are GitHub's places, in its order; the first that holds
+// a file is the only one used.
+// https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-file-location
+var codeownersPaths = [...]string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
+
+func loadCodeowners(fsys fs.FS, regular func(p string) (bool, error)) (*Codeowners, error) {
+	for _, p := range codeownersPaths {
+		ok, err := regular(p)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", p, err)
 		}
-		if fi.IsDir() {
-			// GitHub looks for a file; a directory of that name is not one.
+		if !ok {
+			// Absent, a directory, or a link: GitHub looks for a file.
 			continue
 		}
-		data, err := fs.ReadFile(fsys, p)
+		data, size, err := readBounded(fsys, p, codeownersBytes-1)
+		if errors.Is(err, errTooBig) {
+			c := &Codeowners{Path: p, exact: map[string]int{}, prefix: map[string]int{}, wild: map[string][]int{}}
+			c.Errs.Add(Pos{File: p, Line: 1, Col: 1}, "CODEOWNERS is %d bytes; GitHub loads it only under 3 MB, so it grants nothing: use wildcard patterns to shorten it", size)
+			return c, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", p, err)
 		}
 		return ParseCodeowners(p, data), nil
 	}
 	return nil, nil
+}
+
+// isRegularEntry reports whether p is a regular file of fsys, looking at
+// the directory entries on its path as fs.DirEntry reports them, without
+// following any link.
+func isRegularEntry(fsys fs.FS, p string) (bool, error) {
+	dir := "."
+	for _, elem := range strings.Split(p, "/") {
+		es, err := fs.ReadDir(fsys, dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		i := slices.IndexFunc(es, func(e fs.DirEntry) bool { return e.Name() == elem })
+		if i < 0 {
+			return false, nil
+		}
+		typ := es[i].Type()
+		if path.Join(dir, elem) == p {
+			return typ.IsRegular(), nil
+		}
+		if !typ.IsDir() {
+			return false, nil
+		}
+		dir = path.Join(dir, elem)
+	}
+	return false, nil
 }
 
 // ParseCodeowners parses a CODEOWNERS file found at path (used in error

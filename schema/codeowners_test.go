@@ -2,8 +2,10 @@ package schema
 
 import (
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -354,8 +356,11 @@ func TestLoadCodeownersUnreadable(t *testing.T) {
 
 type failingFS struct{ fstest.MapFS }
 
-func (f failingFS) ReadFile(name string) ([]byte, error) {
-	return nil, fmt.Errorf("disk on fire")
+func (f failingFS) Open(name string) (fs.File, error) {
+	if path.Base(name) == "CODEOWNERS" {
+		return nil, fmt.Errorf("disk on fire")
+	}
+	return f.MapFS.Open(name)
 }
 
 // genPattern returns a random pattern over a small alphabet, so random

@@ -163,6 +163,9 @@ type Policy struct {
 	// unused name; `zoneward audit` reports a target below one that does
 	// not exist as claimable. Default: DefaultClaimableSuffixes.
 	ClaimableSuffixes []string `yaml:"claimable_suffixes"`
+
+	// Limits bound what one file or zone can make zoneward do (limits.go).
+	Limits Limits `yaml:"limits"`
 }
 
 // Values of Policy.Revoked and Policy.Unmanaged.
@@ -245,6 +248,7 @@ func DefaultConfig() Config {
 
 			Addresses:         AddressesUnicast,
 			ClaimableSuffixes: DefaultClaimableSuffixes(),
+			Limits:            DefaultLimits(),
 		},
 		Audit:  Audit{IssueLabel: "zoneward-audit"},
 		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN"},
@@ -308,6 +312,20 @@ func (c *Config) check(root *yaml.Node) ErrorList {
 		errs.Add(at("policy", "ttl"), "policy.ttl.min (%d) is above policy.ttl.max (%d)", t.Min, t.Max)
 	} else if t.Default < t.Min || t.Default > t.Max {
 		errs.Add(at("policy", "ttl", "default"), "policy.ttl.default (%d) is outside %d..%d", t.Default, t.Min, t.Max)
+	}
+	l := c.Policy.Limits
+	for _, k := range []struct {
+		key     string
+		v, max  int
+		meaning string
+	}{
+		{"file_bytes", l.FileBytes, MaxFileBytes, "bytes"},
+		{"records_per_file", l.RecordsPerFile, MaxRecordsPerFile, "records"},
+		{"records_per_zone", l.RecordsPerZone, MaxRecordsPerZone, "records"},
+	} {
+		if k.v < 1 || k.v > k.max {
+			errs.Add(at("policy", "limits", k.key), "policy.limits.%s is %d; use a number of %s from 1 to %d", k.key, k.v, k.meaning, k.max)
+		}
 	}
 	th := c.Policy.Thresholds
 	if th.Update < 0 || th.Update > 1 {

@@ -250,3 +250,56 @@ func relative(name, origin string) string {
 	}
 	return strings.TrimSuffix(name, "."+origin)
 }
+
+// IsHostname reports whether name is a host name: dot-separated labels
+// of ASCII letters, digits and '-', each starting and ending with a
+// letter or digit and 1 to 63 characters long, 253 characters at most
+// without the optional trailing dot (RFC 952, RFC 1123 §2.1). The root
+// "." and the empty name are not host names, and neither is a wildcard:
+// see IsHostOwner.
+//
+// It is the rule BIND's check-names applies, by default, to primary
+// zones (owners of A, AAAA and MX records; targets of MX, NS, SRV and
+// ServiceMode SVCB/HTTPS records; PTR targets in the reverse trees): a
+// zone holding a name that breaks it fails to load. It is zoneward's
+// one LDH predicate; see IsHostnameLabel for a single label.
+func IsHostname(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > maxName {
+		return false
+	}
+	for l := range strings.SplitSeq(name, ".") {
+		if !IsHostnameLabel(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsHostnameLabel reports whether l is one label of a host name (see
+// IsHostname).
+func IsHostnameLabel(l string) bool {
+	if l == "" || len(l) > maxLabel {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-' && i > 0 && i < len(l)-1:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// IsHostOwner reports whether name may own A, AAAA and MX records under
+// BIND's check-names: a host name, optionally behind a leading "*" label
+// (a wildcard stands for host names).
+func IsHostOwner(name string) bool {
+	if rest, ok := strings.CutPrefix(name, "*."); ok {
+		return IsHostname(rest)
+	}
+	return IsHostname(name)
+}

@@ -11,10 +11,12 @@ import (
 
 // ParseOptions carry what validating one file needs from the rest of the repository.
 type ParseOptions struct {
-	// Policy bounds TTLs and types. A zero Policy.TTL means DefaultConfig's.
+	// Policy bounds TTLs, types and sizes. A zero Policy.TTL means
+	// DefaultConfig's; a zero field of Policy.Limits, DefaultLimits'.
 	Policy        Policy
-	Provider      string   // provider type, for messages
-	ProviderTypes []string // types the provider can hold; nil: all
+	Provider      string       // provider type, for messages
+	ProviderTypes []string     // types the provider can hold; nil: all
+	RecordLimits  RecordLimits // what the provider can hold of each record
 }
 
 // recordKeys are the keys of one octoDNS record that zoneward reads.
@@ -30,16 +32,13 @@ const maxTTL = 1<<31 - 1
 // errors may be applied. Rules spanning files are checked by Load.
 //
 // data is untrusted: ParseFile never panics, reads nothing but data, and
-// quotes user text in its messages.
+// quotes user text in its messages. Its work is bounded by
+// opts.Policy.Limits before it is done: a file over file_bytes is not
+// parsed, and parsing stops at records_per_file records, YAML aliases
+// counted each time they are used, or after a hundred errors.
 func ParseFile(path string, data []byte, opts ParseOptions) *File {
-	return parseFile(path, data, opts, false)
-}
-
-// parseFile is ParseFile; slow turns off fastYAML and canonicalFast, so
-// that tests can check they change nothing.
-func parseFile(path string, data []byte, opts ParseOptions, slow bool) *File {
 	f := &File{Path: path}
-	p := &parser{path: path, opts: opts, ttl: opts.Policy.TTL, slow: slow}
+	p := &parser{path: path, opts: opts, ttl: opts.Policy.TTL, limits: opts.Policy.Limits.orDefault()}
 	if p.ttl == (TTLPolicy{}) {
 		p.ttl = DefaultConfig().Policy.TTL
 	}
@@ -49,39 +48,63 @@ func parseFile(path string, data []byte, opts ParseOptions, slow bool) *File {
 	}
 	f.Zone, f.Origin = zone, origin
 	p.zone, p.origin = zone, origin
-	if zone != "" {
-		var root *yaml.Node
-		var errs ErrorList
-		if !p.slow {
-			root = fastYAML(data)
-		}
-		if root == nil {
-			root, errs = parseYAML(path, data)
-		}
+	switch {
+	case zone == "":
+	case len(data) > p.limits.FileBytes:
+		p.errs.Add(Pos{File: path, Line: 1, Col: 1}, "the file is %d bytes, more than policy.limits.file_bytes (%d) allows; split it into subtree files", len(data), p.limits.FileBytes)
+	default:
+		root, errs := parseYAML(path, data)
 		if errs != nil {
 			p.errs = append(p.errs, errs...)
-		} else {
-			p.document(root)
-			p.checkFile()
-			n := 0
-			for _, s := range p.sets {
-				n += len(s.recs)
-			}
-			if n > 0 {
-				// Sized once: appending set by set regrew the slice
-				// about five times per file (1.25 of 9.4 MB allocated
-				// in BenchmarkParseFile).
-				f.Records = make([]Record, 0, n)
-			}
-			for _, s := range p.sets {
-				f.Records = append(f.Records, s.recs...)
-			}
-			sortRecords(f.Records)
+			break
+		}
+		if p.run(root) {
+			f.Records = p.records()
 		}
 	}
 	p.errs.Sort()
 	f.Errs = p.errs
 	return f
+}
+
+// stopParse is the panic that ends a parse at a limit; run recovers it.
+// Unwinding from wherever the limit is hit (as text/template/parse does
+// with its errors) keeps every loop of the parser free of limit checks.
+type stopParse struct{}
+
+// run walks the document and checks the file's records together. It
+// returns false when a limit stopped it, leaving the records unchecked.
+func (p *parser) run(root *yaml.Node) (done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(stopParse); !ok {
+				panic(r)
+			}
+			done = false
+		}
+	}()
+	p.document(root)
+	p.checkFile()
+	return true
+}
+
+// records returns the records of every set, sorted.
+func (p *parser) records() []Record {
+	n := 0
+	for _, s := range p.sets {
+		n += len(s.recs)
+	}
+	if n == 0 {
+		return nil
+	}
+	// Sized once: appending set by set regrew the slice about five
+	// times per file.
+	out := make([]Record, 0, n)
+	for _, s := range p.sets {
+		out = append(out, s.recs...)
+	}
+	sortRecords(out)
+	return out
 }
 
 func sortRecords(rs []Record) {
@@ -103,10 +126,14 @@ type parser struct {
 	zone, origin string
 	opts         ParseOptions
 	ttl          TTLPolicy
+	limits       Limits
 	errs         ErrorList
 	sets         []*rrset
 
-	slow bool // parse with yaml.v3 and canonicalise with miekg/dns only (tests)
+	name       *yaml.Node         // the key of the name being read
+	values     int                // values read so far, aliases counted each time they are used
+	aliasNodes int                // YAML nodes reached through aliases so far
+	sizes      map[*yaml.Node]int // alias targets' expanded sizes; -1 while being counted
 }
 
 // rrset is one record of the file as written: a name, a type and its values.
@@ -118,11 +145,83 @@ type rrset struct {
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
-	pos := Pos{File: p.path, Line: 1, Col: 1}
-	if n != nil && n.Line > 0 {
-		pos.Line, pos.Col = n.Line, n.Column
+	p.add(p.pos(n), format, args...)
+}
+
+// add reports a problem at pos, and stops the parse once the file has
+// more problems than anyone will read.
+func (p *parser) add(pos Pos, format string, args ...any) {
+	if len(p.errs) >= maxFileErrors {
+		p.errs.Add(pos, "more than %d problems in this file; fix these first", maxFileErrors)
+		panic(stopParse{})
 	}
 	p.errs.Add(pos, format, args...)
+}
+
+// limit reports a limit reached at n and stops the parse.
+func (p *parser) limit(n *yaml.Node, format string, args ...any) {
+	p.errs.Add(p.pos(n), format, args...)
+	panic(stopParse{})
+}
+
+// countValue counts one value about to be read, the unit of
+// policy.limits.records_per_file. Past the limit it stops at the value, or
+// at the name whose alias stands for it: an alias comes after its anchor,
+// so a value written above the name being read is reached through one.
+func (p *parser) countValue(n *yaml.Node) {
+	p.values++
+	if p.values > p.limits.RecordsPerFile {
+		if p.name != nil && n != nil && n.Line < p.name.Line {
+			n = p.name
+		}
+		p.limit(n, "more than %d records in this file, the most policy.limits.records_per_file allows (a YAML alias counts as often as it is used); split it into subtree files", p.limits.RecordsPerFile)
+	}
+}
+
+// deref follows a YAML alias. What the alias stands for is charged, node
+// by node, against the file's alias budget before anything reads it: a
+// few lines of aliases can stand for millions of nodes (each alias of a
+// list of aliases repeats the whole list), and YAML allows an anchor to
+// contain its own alias.
+func (p *parser) deref(n *yaml.Node) *yaml.Node {
+	if n == nil || n.Kind != yaml.AliasNode || n.Alias == nil {
+		return n
+	}
+	budget := aliasNodesPerRecord * p.limits.RecordsPerFile
+	p.aliasNodes += p.expanded(n.Alias, budget)
+	if p.aliasNodes > budget {
+		p.limit(n, "aliases here expand to more than %d YAML nodes (%d per record of policy.limits.records_per_file); write the records out instead", budget, aliasNodesPerRecord)
+	}
+	return n.Alias
+}
+
+// expanded returns the number of nodes n stands for with every alias in it
+// followed, counting at most to budget+1 (a node that contains itself
+// counts as more than budget). Sizes are remembered, so each node of the
+// file is counted once however often aliases use it.
+func (p *parser) expanded(n *yaml.Node, budget int) int {
+	if p.sizes == nil {
+		p.sizes = map[*yaml.Node]int{}
+	}
+	if s, ok := p.sizes[n]; ok {
+		if s < 0 {
+			return budget + 1 // n is an alias of something that contains it
+		}
+		return s
+	}
+	p.sizes[n] = -1
+	size := 1
+	for _, c := range n.Content {
+		if c.Kind == yaml.AliasNode && c.Alias != nil {
+			c = c.Alias
+		}
+		if size += p.expanded(c, budget); size > budget {
+			size = budget + 1
+			break
+		}
+	}
+	p.sizes[n] = size
+	return size
 }
 
 func (p *parser) pos(n *yaml.Node) Pos {
@@ -133,14 +232,14 @@ func (p *parser) pos(n *yaml.Node) Pos {
 }
 
 func (p *parser) document(root *yaml.Node) {
-	root = deref(root)
+	root = p.deref(root)
 	if root.Kind != yaml.MappingNode {
 		p.errorf(root, "a zone file is a mapping of names to records, as in octoDNS")
 		return
 	}
 	seen := make(map[string]*yaml.Node, len(root.Content)/2)
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], deref(root.Content[i+1])
+		k, v := root.Content[i], p.deref(root.Content[i+1])
 		if k.Kind != yaml.ScalarNode || k.Tag == "!!null" && k.Value != "" {
 			p.errorf(k, "a name must be text; write '' for the origin %q", p.origin)
 			continue
@@ -155,6 +254,7 @@ func (p *parser) document(root *yaml.Node) {
 			continue
 		}
 		seen[name] = k
+		p.name = k
 		switch v.Kind {
 		case yaml.MappingNode:
 			p.record(name, v)
@@ -163,7 +263,7 @@ func (p *parser) document(root *yaml.Node) {
 				p.errorf(k, "name %q has an empty list of records", k.Value)
 			}
 			for _, r := range v.Content {
-				r = deref(r)
+				r = p.deref(r)
 				if r.Kind != yaml.MappingNode {
 					p.errorf(r, "a record is a mapping of type, ttl and value or values")
 					continue
@@ -193,7 +293,7 @@ func (p *parser) record(name string, n *yaml.Node) {
 			continue
 		}
 		keys[j] = k
-		vals[j] = deref(n.Content[i+1])
+		vals[j] = p.deref(n.Content[i+1])
 	}
 	const kType, kTTL, kValue, kValues, kOctodns = 0, 1, 2, 3, 4
 
@@ -228,6 +328,7 @@ func (p *parser) record(name string, n *yaml.Node) {
 	set := &rrset{name: name, typ: typ, node: n}
 	p.sets = append(p.sets, set)
 	add := func(vn *yaml.Node, pos Pos, seen map[string]*yaml.Node) {
+		p.countValue(vn)
 		v, ok := p.value(typ, name, vn)
 		if !ok {
 			return
@@ -270,7 +371,7 @@ func (p *parser) record(name string, n *yaml.Node) {
 				p.errorf(it, "%s takes a single value", typ)
 				break
 			}
-			add(it, p.pos(deref(it)), seen)
+			add(it, p.pos(p.deref(it)), seen)
 		}
 	}
 }
@@ -323,8 +424,18 @@ func (p *parser) placement(typ, name string, tn *yaml.Node) {
 			p.errorf(tn, "ALIAS is only allowed at the zone apex (name '' in the zone file %s); use CNAME", ZoneFilePath(p.zone))
 		}
 	case "NS":
-		if apex {
+		switch {
+		case apex:
 			p.errorf(tn, "NS at the zone apex %q is set by the provider; declare NS only to delegate a name below it", p.zone)
+		case strings.HasPrefix(name, "*."):
+			p.errorf(tn, "NS at the wildcard name %s: a wildcard cannot be delegated (RFC 4592 §4.2), and name servers refuse to load a zone that tries", p.show(name))
+		}
+	case "A", "AAAA", "MX":
+		// BIND lets Active Directory's gc._msdcs.<forest> hold
+		// addresses (checkowner in
+		// https://gitlab.isc.org/isc-projects/bind9/-/blob/main/lib/dns/rdata/in_1/a_1.c).
+		if !IsHostOwner(name) && !(typ == "A" && strings.HasPrefix(name, "gc._msdcs.") && IsHostname(name[len("gc._msdcs."):])) {
+			p.errorf(tn, "%s at %s: the name is not a host name (letters, digits and '-' in each label, a leading '*' allowed), and name servers refuse to load a zone with %s records there (BIND check-names)", typ, p.show(name), typ)
 		}
 	case "SRV":
 		// RFC 2782: the owner is _service._proto.name.
@@ -375,7 +486,7 @@ func (p *parser) octodns(n *yaml.Node) octodnsMeta {
 		return o
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
+		k, v := n.Content[i], p.deref(n.Content[i+1])
 		switch k.Value {
 		case "ignored":
 			o.ignored = p.boolNode(v, "octodns.ignored")
@@ -385,7 +496,7 @@ func (p *parser) octodns(n *yaml.Node) octodnsMeta {
 				continue
 			}
 			for j := 0; j+1 < len(v.Content); j += 2 {
-				ck, cv := v.Content[j], deref(v.Content[j+1])
+				ck, cv := v.Content[j], p.deref(v.Content[j+1])
 				switch ck.Value {
 				case "proxied":
 					o.proxied = p.boolNode(cv, "octodns.cloudflare.proxied")
@@ -452,9 +563,22 @@ func (p *parser) checkFile() {
 			delegated[s.name] = s
 		}
 	}
+	lim := p.opts.RecordLimits
 	for _, s := range p.sets {
 		if byKey[s.name+" "+s.typ] != s {
 			continue
+		}
+		if lim.RRsetRecords > 0 && len(s.recs) > lim.RRsetRecords {
+			p.errorf(s.node, "%d %s values at %s, more than %s holds at one name and type (%d)", len(s.recs), s.typ, p.show(s.name), p.provider(), lim.RRsetRecords)
+		}
+		if lim.RRsetChars > 0 {
+			n := 0
+			for _, r := range s.recs {
+				n += len(r.Value)
+			}
+			if n > lim.RRsetChars {
+				p.errorf(s.node, "the %s values at %s are %d characters together, more than %s holds at one name and type (%d)", s.typ, p.show(s.name), n, p.provider(), lim.RRsetChars)
+			}
 		}
 		switch s.typ {
 		case "CNAME":
@@ -478,9 +602,9 @@ func (p *parser) checkFile() {
 			for _, r := range s.recs {
 				if strings.HasSuffix(r.Value, " .") {
 					if !strings.HasPrefix(r.Value, "0 ") {
-						p.errs.Add(r.Pos, "a null MX (exchange \".\", RFC 7505) must have preference 0")
+						p.add(r.Pos, "a null MX (exchange \".\", RFC 7505) must have preference 0")
 					} else if len(s.recs) > 1 {
-						p.errs.Add(r.Pos, "a null MX (exchange \".\", RFC 7505) must be the only MX at its name")
+						p.add(r.Pos, "a null MX (exchange \".\", RFC 7505) must be the only MX at its name")
 					}
 				}
 			}

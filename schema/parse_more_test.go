@@ -39,7 +39,7 @@ func TestParseFileRecords(t *testing.T) {
 		`_dns.example.com. SVCB 1 dns.example.com. alpn="dot" key65000="hello" @zones/example.com.yaml:65:3`,
 		`_sip._tcp.example.com. SRV 10 40 5060 sip2.example.com. @zones/example.com.yaml:47:7`,
 		`_sip._tcp.example.com. SRV 10 60 5060 sip1.example.com. @zones/example.com.yaml:46:7`,
-		`dev.example.com. DS 60485 13 2 2BB183AF5F22588179A53B0A98631FAD1A292118 @zones/example.com.yaml:62:5`,
+		`dev.example.com. DS 60485 13 1 2BB183AF5F22588179A53B0A98631FAD1A292118 @zones/example.com.yaml:62:5`,
 		`dev.example.com. NS ns1.dev-dns.example. @zones/example.com.yaml:61:14`,
 		`dev.example.com. NS ns2.dev-dns.example. @zones/example.com.yaml:61:36`,
 		`example.com. ALIAS lb.example.net. @zones/example.com.yaml:4:5`,

@@ -62,6 +62,17 @@ type LoadOptions struct {
 	// or nil when the provider is unknown. A file using a type outside it
 	// is an error naming the provider. Nil means every type is allowed.
 	ProviderTypes func(provider string) []string
+	// ProviderLimits returns the record limits of the provider that
+	// zoneward.yaml configures (its plan may change them); a record over
+	// them is an error naming the provider. Nil means only the DNS's own
+	// limits apply.
+	ProviderLimits func(provider ProviderConfig) RecordLimits
+	// Limits, when not nil, replaces zoneward.yaml's policy.limits. A
+	// pull request's check passes its base revision's: a pull request
+	// that raises the limits in zoneward.yaml is refused for that (only a
+	// Company admin may change it), but must not make its own check do
+	// the work first.
+	Limits *Limits
 	// Zones, when not nil, selects the zones whose files are parsed. The
 	// files of other zones are listed, with their paths, zones and
 	// origins (what grants and authority need), and marked Skipped; their
@@ -75,22 +86,48 @@ type LoadOptions struct {
 // The returned error is only for a repository that cannot be read;
 // problems in its contents are collected in Repo.Errs, and each File
 // carries its own in File.Errs.
+//
+// Everything in fsys may come from a pull request. Load walks the whole
+// tree and reports every symbolic link, submodule or other non-regular
+// entry (see CheckTree); it reads only regular files, found through the
+// directory entries fsys reports, never through a link, and reads each
+// one only up to its bound: zone files up to policy.limits.file_bytes,
+// zoneward.yaml up to 1 MiB, CODEOWNERS up to GitHub's 3 MB. A zone or
+// subtree path that is not a regular file is still listed, with an error
+// and no records, so that nothing treats its zone's records as deleted.
 func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
-	r := &Repo{}
-	data, err := fs.ReadFile(fsys, ConfigFile)
+	t, err := walkTree(fsys)
+	if err != nil {
+		return nil, err
+	}
+	r := &Repo{Errs: t.errs}
+	_, configSeen := t.types[ConfigFile]
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case !configSeen:
 		r.Config = DefaultConfig()
 		r.Errs.Add(Pos{File: ConfigFile}, "no zoneward.yaml at the repository root; is --repo the zones repository?")
-	case err != nil:
-		return nil, fmt.Errorf("reading %s: %w", ConfigFile, err)
+	case t.types[ConfigFile].IsDir():
+		r.Config = DefaultConfig()
+		r.Errs.Add(Pos{File: ConfigFile}, "zoneward.yaml is a directory; it must be the Company's configuration file")
+	case !t.regular(ConfigFile):
+		// Reported by the walk; the defaults keep every bound in place.
+		r.Config = DefaultConfig()
 	default:
-		var errs ErrorList
-		r.Config, errs = ParseConfig(data)
-		r.Errs = append(r.Errs, errs...)
+		data, size, err := readBounded(fsys, ConfigFile, configBytes)
+		switch {
+		case errors.Is(err, errTooBig):
+			r.Config = DefaultConfig()
+			r.Errs.Add(Pos{File: ConfigFile, Line: 1, Col: 1}, "zoneward.yaml is %d bytes, more than the %d zoneward reads", size, configBytes)
+		case err != nil:
+			return nil, fmt.Errorf("reading %s: %w", ConfigFile, err)
+		default:
+			var errs ErrorList
+			r.Config, errs = ParseConfig(data)
+			r.Errs = append(r.Errs, errs...)
+		}
 	}
 
-	owners, err := LoadCodeowners(fsys)
+	owners, err := loadCodeowners(fsys, func(p string) (bool, error) { return t.regular(p), nil })
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +136,9 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 		r.Errs = append(r.Errs, owners.Errs...)
 	}
 
+	if opts.Limits != nil {
+		r.Config.Policy.Limits = *opts.Limits
+	}
 	popts := ParseOptions{Policy: r.Config.Policy, Provider: r.Config.Provider.Type}
 	if opts.ProviderTypes != nil {
 		popts.ProviderTypes = opts.ProviderTypes(r.Config.Provider.Type)
@@ -106,18 +146,22 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 			r.Errs.Add(Pos{File: ConfigFile, Line: 1}, "unknown provider type %q (use zonefile or cloudflare)", r.Config.Provider.Type)
 		}
 	}
-	paths, err := zonePaths(fsys)
-	if err != nil {
-		return nil, err
+	if opts.ProviderLimits != nil {
+		popts.RecordLimits = opts.ProviderLimits(r.Config.Provider)
 	}
 	var parse []string
-	var skipped []*File
-	for _, p := range paths {
-		if opts.Zones != nil {
-			if zone, origin, err := ParsePath(p); err == nil && !opts.Zones(zone) {
-				skipped = append(skipped, &File{Path: p, Zone: zone, Origin: origin, Skipped: true})
-				continue
-			}
+	var listed []*File // files not parsed: skipped, or not regular
+	for _, p := range zonePaths(t) {
+		zone, origin, perr := ParsePath(p)
+		if !t.regular(p) {
+			f := &File{Path: p, Zone: zone, Origin: origin}
+			f.Errs.Add(Pos{File: p}, "%s; zoneward reads only regular files, and a pull request may not add one: replace it with the file itself, or remove it", describeEntry(t.types[p]))
+			listed = append(listed, f)
+			continue
+		}
+		if opts.Zones != nil && perr == nil && !opts.Zones(zone) {
+			listed = append(listed, &File{Path: p, Zone: zone, Origin: origin, Skipped: true})
+			continue
 		}
 		parse = append(parse, p)
 	}
@@ -125,18 +169,78 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(skipped) > 0 {
-		r.Files = append(r.Files, skipped...)
+	if len(listed) > 0 {
+		r.Files = append(r.Files, listed...)
 		sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
 	}
+	holdZonesOfIrregularEntries(r, t)
 	checkAuthority(r.Files)
 	checkRisk(r.Config, r.Files)
+	checkZoneSizes(r.Files, r.Config.Policy.Limits.orDefault().RecordsPerZone, popts)
 	for _, f := range r.Files {
 		f.Errs.Sort()
 		r.Errs = append(r.Errs, f.Errs...)
 	}
 	r.Errs.Sort()
 	return r, nil
+}
+
+// holdZonesOfIrregularEntries makes the zone file of a zone invalid when
+// an entry under zones/ that is not a YAML file path is a link or another
+// non-regular entry (zones/acme.dev -> elsewhere): the subtree files behind
+// it cannot be read, and a zone missing some of its files must not be
+// applied as if they had been deleted.
+func holdZonesOfIrregularEntries(r *Repo, t *tree) {
+	for _, p := range t.paths {
+		typ := t.types[p]
+		rest, under := strings.CutPrefix(p, ZonesDir+"/")
+		if !under || typ.IsDir() || typ.IsRegular() || r.File(p) != nil {
+			continue
+		}
+		zone, _, _ := strings.Cut(rest, "/")
+		zf := r.File(ZoneFilePath(zone))
+		if zf == nil || zf.Subtree() {
+			continue
+		}
+		zf.Errs.Add(Pos{File: zf.Path, Line: 1, Col: 1}, "%q is %s, so the files under it cannot be read; the zone is held back until it is a directory of regular files again", p, describeEntry(typ))
+	}
+}
+
+// checkZoneSizes applies policy.limits.records_per_zone, and the
+// provider's own limit when it is smaller, to the zone file and subtree
+// files of each zone together, counted in path order (the zone file
+// first): the error goes to the file whose records take the zone over,
+// which is the file a pull request that grows the zone changes.
+func checkZoneSizes(files []*File, policy int, opts ParseOptions) {
+	limit, what := policy, "policy.limits.records_per_zone"
+	if pl := opts.RecordLimits.RecordsPerZone; pl > 0 && pl < limit {
+		limit = pl
+		what = "the most the " + opts.Provider + " provider holds in one zone"
+	}
+	byZone := map[string][]*File{}
+	var zones []string
+	for _, f := range files {
+		if f.Zone == "" || f.Skipped {
+			continue
+		}
+		if byZone[f.Zone] == nil {
+			zones = append(zones, f.Zone)
+		}
+		byZone[f.Zone] = append(byZone[f.Zone], f)
+	}
+	for _, z := range zones {
+		zf := byZone[z]
+		sort.SliceStable(zf, func(i, j int) bool { return !zf[i].Subtree() && zf[j].Subtree() })
+		n := 0
+		for _, f := range zf {
+			before := n
+			n += len(f.Records)
+			if n > limit {
+				f.Errs.Add(Pos{File: f.Path, Line: 1, Col: 1}, "zone %q holds %d records with this file's %d, more than %s (%d); move names to another zone or ask the Company to raise the limit", strings.TrimSuffix(z, "."), n, n-before, what, limit)
+				break
+			}
+		}
+	}
 }
 
 // parseFiles reads and parses the files at paths, returning them in the
@@ -151,6 +255,7 @@ func parseFiles(fsys fs.FS, paths []string, opts ParseOptions) ([]*File, error) 
 	if len(paths) == 0 {
 		return nil, nil // as before: a repository without zones has nil Files
 	}
+	limit := opts.Policy.Limits.orDefault().FileBytes
 	files := make([]*File, len(paths))
 	errs := make([]error, len(paths))
 	var (
@@ -164,7 +269,14 @@ func parseFiles(fsys fs.FS, paths []string, opts ParseOptions) ([]*File, error) 
 			if i >= len(paths) {
 				return
 			}
-			data, err := fs.ReadFile(fsys, paths[i])
+			data, size, err := readBounded(fsys, paths[i], limit)
+			if errors.Is(err, errTooBig) {
+				f := ParseFile(paths[i], nil, opts) // the path's own errors, and its zone
+				f.Errs.Add(Pos{File: paths[i], Line: 1, Col: 1}, "the file is %d bytes, more than policy.limits.file_bytes (%d) allows; split it into subtree files", size, limit)
+				f.Errs.Sort()
+				files[i] = f
+				continue
+			}
 			if err != nil {
 				// Paths are taken in order, so every path before i
 				// has been taken and will finish: the first error by
@@ -188,31 +300,17 @@ func parseFiles(fsys fs.FS, paths []string, opts ParseOptions) ([]*File, error) 
 	return files, nil
 }
 
-// zonePaths lists the YAML files under zones/, sorted. Other files there
-// are ignored except that misplaced YAML (too deep) is still returned, so
-// that ParseFile can say why it is misplaced.
-func zonePaths(fsys fs.FS) ([]string, error) {
+// zonePaths lists the YAML files the walk found under zones/, sorted.
+// Other files there are ignored except that misplaced YAML (too deep) is
+// still returned, so that ParseFile can say why it is misplaced.
+func zonePaths(t *tree) []string {
 	var paths []string
-	err := fs.WalkDir(fsys, ZonesDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == ZonesDir && errors.Is(err, fs.ErrNotExist) {
-				return fs.SkipDir
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") {
+	for _, p := range t.paths {
+		if strings.HasPrefix(p, ZonesDir+"/") && isYAMLName(p) && !t.types[p].IsDir() {
 			paths = append(paths, p)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("listing %s/: %w", ZonesDir, err)
 	}
-	sort.Strings(paths)
-	return paths, nil
+	return paths
 }
 
 // ZoneFilePath returns the path of zone's zone file; zone may be written

@@ -25,10 +25,11 @@ func TestLoadParallelMatchesSequential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths, err := zonePaths(fsys)
+	tr, err := walkTree(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
+	paths := zonePaths(tr)
 	if len(r.Files) != len(paths) {
 		t.Fatalf("%d files, want %d", len(r.Files), len(paths))
 	}
@@ -54,11 +55,11 @@ type unreadableFS struct {
 	bad map[string]bool
 }
 
-func (f unreadableFS) ReadFile(name string) ([]byte, error) {
+func (f unreadableFS) Open(name string) (fs.File, error) {
 	if f.bad[name] {
 		return nil, fmt.Errorf("disk on fire")
 	}
-	return fs.ReadFile(f.MapFS, name)
+	return f.MapFS.Open(name)
 }
 
 // TestLoadUnreadableFirstInOrder checks that, whichever worker fails

@@ -2,8 +2,10 @@
 // octoDNS-format zone files under zones/) into a validated model.
 //
 // Everything here comes from pull requests, so it is untrusted: the loader
-// reads only the files it names from the fs.FS it is given, never follows
-// includes, and quotes user text in every error it returns.
+// reads only the regular files it names from the fs.FS it is given, never
+// through a symbolic link, never follows includes, bounds every file and
+// what its YAML aliases stand for (policy.limits), and quotes user text in
+// every error it returns.
 package schema
 
 // Record is one resource record declared by a zone or subtree file.

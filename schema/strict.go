@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"reflect"
 	"regexp"
 	"slices"
@@ -99,6 +101,10 @@ func yamlErrors(file string, err error) ErrorList {
 		if pos.Line == 0 {
 			pos.Line = 1
 		}
+		if strings.Contains(m, "exceeded max depth") {
+			// yaml.v3's own bound on flow and indentation levels.
+			m = "YAML nested more than 10000 levels deep, the YAML parser's limit; a zone file needs fewer than ten"
+		}
 		out = append(out, Errorf(pos, "%s", m))
 	}
 	return out
@@ -108,15 +114,55 @@ func nodePos(file string, n *yaml.Node) Pos {
 	return Pos{File: file, Line: n.Line, Col: n.Column}
 }
 
-// parseYAML parses data as one YAML document and returns its top node. An
-// empty document yields an empty mapping.
-func parseYAML(file string, data []byte) (*yaml.Node, ErrorList) {
+// parseYAML parses data as one YAML document and returns its top node.
+// An empty file, or one holding only "---" or comments, is an empty
+// mapping. A second document is an error: yaml.v3 would silently read the
+// first one only, and the records after a "---" line would be lost.
+//
+// yaml.v3 bounds nesting (10,000 levels) and does not expand aliases into
+// the node tree, so parsing costs time and memory in proportion to data;
+// what aliases stand for is bounded where they are followed (parser.deref).
+func parseYAML(file string, data []byte) (root *yaml.Node, errs ErrorList) {
+	defer func() {
+		// yaml.v3 turns its own failures into errors; anything else it
+		// panics with is a bug its input found. The file is then
+		// refused, rather than the process taken down by a pull request.
+		if r := recover(); r != nil {
+			root = nil
+			errs = ErrorList{Errorf(Pos{File: file, Line: 1, Col: 1}, "the YAML parser failed on this file (%v); simplify it", r)}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	switch err := dec.Decode(&doc); {
+	case errors.Is(err, io.EOF):
+		return emptyMapping(), nil
+	case err != nil:
 		return nil, yamlErrors(file, err)
 	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		// Text after a "..." that ends the first document.
+		errs = yamlErrors(file, err)
+		for _, e := range errs {
+			e.Msg += `: text after the end of the YAML document ("..."); a zone file is one document`
+		}
+		return nil, errs
+	default:
+		return nil, ErrorList{Errorf(nodePos(file, &next), `a second YAML document starts here: a zone file is one document, and records after a "---" line would be lost; remove the line`)}
 	}
-	return doc.Content[0], nil
+	if len(doc.Content) == 0 {
+		return emptyMapping(), nil
+	}
+	root = doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" && root.Value == "" {
+		return emptyMapping(), nil // "---" alone
+	}
+	return root, nil
+}
+
+func emptyMapping() *yaml.Node {
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"regexp/syntax"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,20 +21,11 @@ import (
 // longer TXT value is split into several, as octoDNS does.
 const maxTXTString = 255
 
-// deref follows a YAML alias. Zone files are shallow, so following one
-// alias per level cannot loop.
-func deref(n *yaml.Node) *yaml.Node {
-	if n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
-		return n.Alias
-	}
-	return n
-}
-
 // value converts one value node of a record of type typ at name (fully
 // qualified) to canonical rdata. It reports problems itself and returns
 // ok=false when there were any.
 func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
-	n = deref(n)
+	n = p.deref(n)
 	before := len(p.errs)
 	var rdata string
 	switch typ {
@@ -41,8 +34,11 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 	case "CNAME", "ALIAS", "PTR", "NS":
 		if s, ok := p.scalar(n, typ+" value"); ok {
 			h, err := hostname(s, false)
-			if err != nil {
+			switch {
+			case err != nil:
 				p.errorf(n, "%s value %v", typ, err)
+			case typ == "NS", typ == "PTR" && inReverseTree(name):
+				p.checkHost(n, typ+" value", h)
 			}
 			rdata = h
 		}
@@ -56,16 +52,20 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 			p.uintField(m, typ, "priority", 0xffff),
 			p.uintField(m, typ, "weight", 0xffff),
 			p.uintField(m, typ, "port", 0xffff),
-			p.hostField(m, typ, "target", true))
+			p.hostField(m, typ, "target", true, true))
 	case "CAA":
 		rdata = p.caa(n)
 	case "DS":
 		m := p.fields(typ, n, "key_tag", "algorithm", "digest_type", "digest")
-		rdata = fmt.Sprintf("%d %d %d %s",
-			p.uintField(m, typ, "key_tag", 0xffff),
-			p.uintField(m, typ, "algorithm", 0xff),
-			p.uintField(m, typ, "digest_type", 0xff),
-			p.hexField(m, typ, "digest"))
+		kt := p.uintField(m, typ, "key_tag", 0xffff)
+		alg := p.uintField(m, typ, "algorithm", 0xff)
+		dt := p.uintField(m, typ, "digest_type", 0xff)
+		before := len(p.errs)
+		digest := p.hexField(m, typ, "digest")
+		if len(p.errs) == before {
+			p.digestLength(m, typ, "digest", "digest_type", dt, digest, dsDigestBytes)
+		}
+		rdata = fmt.Sprintf("%d %d %d %s", kt, alg, dt, digest)
 	case "TLSA":
 		m := p.fields(typ, n, "certificate_usage", "selector", "matching_type", "certificate_association_data")
 		rdata = fmt.Sprintf("%d %d %d %s",
@@ -75,10 +75,14 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 			p.hexField(m, typ, "certificate_association_data"))
 	case "SSHFP":
 		m := p.fields(typ, n, "algorithm", "fingerprint_type", "fingerprint")
-		rdata = fmt.Sprintf("%d %d %s",
-			p.uintField(m, typ, "algorithm", 0xff),
-			p.uintField(m, typ, "fingerprint_type", 0xff),
-			p.hexField(m, typ, "fingerprint"))
+		alg := p.uintField(m, typ, "algorithm", 0xff)
+		ft := p.uintField(m, typ, "fingerprint_type", 0xff)
+		before := len(p.errs)
+		fp := p.hexField(m, typ, "fingerprint")
+		if len(p.errs) == before {
+			p.digestLength(m, typ, "fingerprint", "fingerprint_type", ft, fp, sshfpDigestBytes)
+		}
+		rdata = fmt.Sprintf("%d %d %s", alg, ft, fp)
 	case "NAPTR":
 		m := p.fields(typ, n, "order", "preference", "flags", "service", "regexp", "replacement")
 		rdata = fmt.Sprintf("%d %d %s %s %s %s",
@@ -86,8 +90,8 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 			p.uintField(m, typ, "preference", 0xffff),
 			quoteText(p.textField(m, typ, "flags")),
 			quoteText(p.textField(m, typ, "service")),
-			quoteText(p.textField(m, typ, "regexp")),
-			p.hostField(m, typ, "replacement", true))
+			quoteText(p.naptrRegexp(m)),
+			p.hostField(m, typ, "replacement", true, false))
 	case "HTTPS", "SVCB":
 		rdata = p.svcb(typ, n)
 	default:
@@ -96,17 +100,83 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 	if len(p.errs) > before {
 		return "", false
 	}
-	if !p.slow {
-		if v, ok := canonicalFast(typ, rdata); ok {
-			return v, true
-		}
-	}
-	v, err := CanonicalValue(typ, rdata)
+	rr, v, err := canonicalRR(typ, rdata)
 	if err != nil {
 		p.errorf(n, "invalid %s value %q: %s", typ, rdata, dnsMessage(err))
 		return "", false
 	}
+	if !p.fits(n, typ, name, rr, v) {
+		return "", false
+	}
 	return v, true
+}
+
+// fits checks one record against the DNS's size limits and the
+// provider's (ParseOptions.RecordLimits), before anything is written.
+func (p *parser) fits(n *yaml.Node, typ, name string, rr dns.RR, v string) bool {
+	lim := p.opts.RecordLimits
+	// canonicalRR's owner is the root: one byte, then type, class, TTL
+	// and length.
+	rdata := dns.Len(rr) - 11
+	switch {
+	case rdata > maxRdata:
+		p.errorf(n, "%s value is %d bytes in wire format; a record holds at most %d (RFC 1035 §3.2.1)", typ, rdata, maxRdata)
+	case lim.RdataBytes > 0 && rdata > lim.RdataBytes:
+		p.errorf(n, "%s value is %d bytes in wire format, more than %s can hold (%d)", typ, rdata, p.provider(), lim.RdataBytes)
+	case lim.RecordBytes > 0 && len(name)+1+10+rdata > lim.RecordBytes:
+		p.errorf(n, "%s record at %s is %d bytes in wire format, more than %s can hold (%d)", typ, p.show(name), len(name)+1+10+rdata, p.provider(), lim.RecordBytes)
+	case typ == "TXT" && lim.TXTChars > 0 && len(v) > lim.TXTChars:
+		p.errorf(n, "TXT value is %d characters as quoted strings, more than %s can hold (%d)", len(v), p.provider(), lim.TXTChars)
+	default:
+		return true
+	}
+	return false
+}
+
+// provider names the provider in messages.
+func (p *parser) provider() string {
+	if p.opts.Provider == "" {
+		return "the provider"
+	}
+	return "the " + p.opts.Provider + " provider"
+}
+
+// checkHost reports a target that name servers want to be a host name
+// (BIND's check-names, on by default for primary zones: a zone holding
+// one fails to load, taking every other name of it down).
+func (p *parser) checkHost(n *yaml.Node, what, h string) {
+	if !IsHostname(h) {
+		p.errorf(n, "%s %q is not a host name (letters, digits and '-' in each label); name servers refuse to load a zone with it (BIND check-names)", what, h)
+	}
+}
+
+// inReverseTree reports whether name is in the reverse-mapping trees,
+// where BIND wants PTR targets to be host names.
+func inReverseTree(name string) bool {
+	for _, t := range [...]string{"in-addr.arpa.", "ip6.arpa.", "ip6.int."} {
+		if name == t || isBelow(name, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// Digest lengths by type, in bytes, that BIND checks (it refuses a zone
+// holding a DS or SSHFP record whose digest does not have its type's
+// length): DS digest types of RFC 3658, RFC 4509 and RFC 6605; SSHFP
+// fingerprint types of RFC 4255 and RFC 6594.
+var (
+	dsDigestBytes    = map[uint64]int{1: 20, 2: 32, 4: 48}
+	sshfpDigestBytes = map[uint64]int{1: 20, 2: 32}
+)
+
+// digestLength checks the length of a hex digest against its type's.
+func (p *parser) digestLength(m map[string]*yaml.Node, typ, key, typeKey string, dt uint64, hex string, lengths map[uint64]int) {
+	want, ok := lengths[dt]
+	if !ok || m[key] == nil || len(hex) == want*2 {
+		return
+	}
+	p.errorf(m[key], "%s %s is %d hexadecimal digits, but %s %d takes %d", typ, key, len(hex), typeKey, dt, want*2)
 }
 
 // dnsMessage strips miekg/dns's prefix and its position in our synthetic
@@ -128,7 +198,7 @@ func dnsMessage(err error) string {
 }
 
 func (p *parser) scalar(n *yaml.Node, what string) (string, bool) {
-	n = deref(n)
+	n = p.deref(n)
 	if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		p.errorf(n, "%s must be a single text value", what)
 		return "", false
@@ -162,7 +232,7 @@ func (p *parser) address(typ string, n *yaml.Node) string {
 // fields returns the keys of a value mapping, reporting keys outside
 // allowed. A nil map (not a mapping) makes every later field lookup quiet.
 func (p *parser) fields(typ string, n *yaml.Node, allowed ...string) map[string]*yaml.Node {
-	n = deref(n)
+	n = p.deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		p.errorf(n, "%s value must be a mapping of %s", typ, strings.Join(allowed, ", "))
 		return nil
@@ -182,7 +252,7 @@ func (p *parser) fields(typ string, n *yaml.Node, allowed ...string) map[string]
 			p.errorf(k, "%s value key %q is repeated", typ, key)
 			continue
 		}
-		m[key] = deref(n.Content[i+1])
+		m[key] = p.deref(n.Content[i+1])
 	}
 	return m
 }
@@ -249,7 +319,9 @@ func (p *parser) textField(m map[string]*yaml.Node, typ, key string) string {
 	return s
 }
 
-func (p *parser) hostField(m map[string]*yaml.Node, typ, key string, allowRoot bool) string {
+// hostField reads a target name; host asks, as BIND does of MX, SRV and
+// SVCB targets, for a host name (or the root, where allowRoot).
+func (p *parser) hostField(m map[string]*yaml.Node, typ, key string, allowRoot, host bool) string {
 	n, s, ok := p.scalarField(m, typ, key)
 	if !ok {
 		return "."
@@ -258,6 +330,9 @@ func (p *parser) hostField(m map[string]*yaml.Node, typ, key string, allowRoot b
 	if err != nil {
 		p.errorf(n, "%s %s %v", typ, key, err)
 		return "."
+	}
+	if host && h != "." {
+		p.checkHost(n, typ+" "+key, h)
 	}
 	return h
 }
@@ -293,7 +368,7 @@ func (p *parser) mx(n *yaml.Node) string {
 			p.errorf(m["value"], "MX value has both exchange and value; use exchange")
 		}
 	}
-	return fmt.Sprintf("%d %s", p.uintField(m, "MX", pref, 0xffff), p.hostField(m, "MX", exch, true))
+	return fmt.Sprintf("%d %s", p.uintField(m, "MX", pref, 0xffff), p.hostField(m, "MX", exch, true, true))
 }
 
 // txt reads an octoDNS TXT value: "\;" for ";" (a bare ";" starts a
@@ -476,7 +551,9 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 		return ""
 	}
 	prio := p.uintField(m, typ, "svcpriority", 0xffff)
-	target := p.hostField(m, typ, "targetname", true)
+	// BIND wants a ServiceMode target to be a host name; an AliasMode
+	// one may be any name.
+	target := p.hostField(m, typ, "targetname", true, prio > 0)
 	pn, ok := m["svcparams"]
 	if !ok || pn.Tag == "!!null" {
 		return fmt.Sprintf("%d %s", prio, target)
@@ -494,19 +571,24 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 		s   string
 	}
 	var params []param
-	seen := map[int]bool{}
+	seen := map[int]*yaml.Node{} // keys by number, at their key nodes
+	var mandatory []*yaml.Node   // items of mandatory
 	for i := 0; i+1 < len(pn.Content); i += 2 {
-		kn, vn := pn.Content[i], deref(pn.Content[i+1])
+		kn, vn := pn.Content[i], p.deref(pn.Content[i+1])
 		num, ok := svcKeyNumber(kn.Value)
 		if !ok {
 			p.errorf(kn, "%s svcparams: unknown key %q (use mandatory, alpn, no-default-alpn, port, ipv4hint, ech, ipv6hint, dohpath, ohttp or keyNNNNN)", typ, kn.Value)
 			continue
 		}
-		if seen[num] {
+		if seen[num] != nil {
 			p.errorf(kn, "%s svcparams: key %q is repeated", typ, kn.Value)
 			continue
 		}
-		seen[num] = true
+		seen[num] = kn
+		if slices.Contains(p.opts.RecordLimits.RefusedSvcParamKeys, num) {
+			p.errorf(kn, "%s svcparams: %s cannot hold the key %q", typ, p.provider(), kn.Value)
+			continue
+		}
 		var val string
 		switch {
 		case kn.Value == "no-default-alpn" || kn.Value == "ohttp":
@@ -535,6 +617,9 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 					p.errorf(it, "%s svcparams: %s %v", typ, kn.Value, err)
 					continue
 				}
+				if kn.Value == "mandatory" {
+					mandatory = append(mandatory, p.deref(it))
+				}
 				items = append(items, s)
 			}
 			val = strings.Join(items, ",")
@@ -555,6 +640,7 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 		}
 		params = append(params, param{num, kn.Value + "=" + quoteText(val)})
 	}
+	p.svcbConsistent(typ, seen, mandatory)
 	sort.Slice(params, func(i, j int) bool { return params[i].num < params[j].num })
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", prio, target)
@@ -563,6 +649,29 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 		b.WriteString(prm.s)
 	}
 	return b.String()
+}
+
+// svcbConsistent applies the rules that relate SvcParams to each other,
+// which BIND enforces when it loads a zone (RFC 9460 §7.1.1, §8): the keys
+// that mandatory lists are present, mandatory does not list itself or a
+// key twice, and no-default-alpn comes with alpn.
+func (p *parser) svcbConsistent(typ string, seen map[int]*yaml.Node, mandatory []*yaml.Node) {
+	listed := map[int]bool{}
+	for _, it := range mandatory {
+		num, _ := svcKeyNumber(it.Value)
+		switch {
+		case num == 0:
+			p.errorf(it, "%s svcparams: mandatory may not list itself", typ)
+		case listed[num]:
+			p.errorf(it, "%s svcparams: mandatory lists %q twice", typ, it.Value)
+		case seen[num] == nil:
+			p.errorf(it, "%s svcparams: mandatory lists %q, which is not among the svcparams", typ, it.Value)
+		}
+		listed[num] = true
+	}
+	if kn := seen[2]; kn != nil && seen[1] == nil {
+		p.errorf(kn, "%s svcparams: no-default-alpn needs alpn beside it (RFC 9460 §7.1.1)", typ)
+	}
 }
 
 // checkSvcItem checks the parameters whose form is known, so that their
@@ -586,6 +695,90 @@ func checkSvcItem(key, v string) error {
 		if _, ok := svcKeyNumber(v); !ok {
 			return fmt.Errorf("item %q is not a SvcParamKey", v)
 		}
+	case "dohpath":
+		// RFC 9461 §5: a relative URI template with a "dns" variable;
+		// BIND refuses any other.
+		if !strings.HasPrefix(v, "/") || !strings.Contains(v, "{?dns}") {
+			return fmt.Errorf("%q must be a path starting with \"/\" and holding \"{?dns}\", as in \"/dns-query{?dns}\"", v)
+		}
+	}
+	return nil
+}
+
+// naptrRegexp reads a NAPTR regexp and checks it as BIND does when it
+// loads a zone (txt_valid_regex in
+// https://gitlab.isc.org/isc-projects/bind9/-/blob/main/lib/dns/rdata/generic/naptr_35.c): empty,
+// or a substitution expression delim ERE delim replacement delim flags
+// (RFC 3402 §3.2), whose delimiter is neither a digit, "\" nor "i",
+// whose only flag is "i", whose ERE is a valid POSIX expression and whose
+// back-references (\1 to \9; \0 is refused) name groups it has.
+func (p *parser) naptrRegexp(m map[string]*yaml.Node) string {
+	before := len(p.errs)
+	s := p.textField(m, "NAPTR", "regexp")
+	if len(p.errs) > before {
+		return ""
+	}
+	if err := checkNAPTRRegexp(s); err != nil {
+		p.errorf(m["regexp"], "NAPTR regexp %q %v", s, err)
+		return ""
+	}
+	return s
+}
+
+func checkNAPTRRegexp(s string) error {
+	if s == "" {
+		return nil
+	}
+	delim := s[0]
+	if delim >= '0' && delim <= '9' || delim == '\\' || delim == 'i' {
+		return fmt.Errorf("starts with %q, which cannot be its delimiter", delim)
+	}
+	var ere []byte
+	part := 0 // 0: the ERE, 1: the replacement, 2: the flags
+	refs := 0 // highest back-reference in the replacement
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if c == delim {
+			if part == 2 {
+				return fmt.Errorf("has more than three %q delimiters", delim)
+			}
+			part++
+			continue
+		}
+		if part == 2 {
+			if c != 'i' {
+				return fmt.Errorf("has flag %q; the only flag is \"i\"", c)
+			}
+			continue
+		}
+		if part == 0 {
+			ere = append(ere, c)
+		}
+		if c == '\\' {
+			if i+1 == len(s) {
+				return fmt.Errorf("ends in a lone \"\\\"")
+			}
+			i++
+			c = s[i]
+			switch {
+			case part == 0:
+				ere = append(ere, c)
+			case c == '0':
+				return fmt.Errorf("refers to group \\0; groups are \\1 to \\9")
+			case c >= '1' && c <= '9':
+				refs = max(refs, int(c-'0'))
+			}
+		}
+	}
+	if part != 2 {
+		return fmt.Errorf("is not delim-ERE-delim-replacement-delim-flags, as in \"!^.*$!sip:info@example.com!\"")
+	}
+	re, err := syntax.Parse(string(ere), syntax.POSIX)
+	if err != nil {
+		return fmt.Errorf("has an invalid expression: %v", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+	if groups := re.MaxCap(); refs > groups {
+		return fmt.Errorf("refers to group \\%d, but the expression has %d", refs, groups)
 	}
 	return nil
 }

@@ -65,7 +65,7 @@ func loadWith(ctx context.Context, g *globals, acc schema.Access, sel func(zone 
 	if err != nil {
 		return nil, err
 	}
-	repo, err := schema.Load(fsys, schema.LoadOptions{ProviderTypes: providerTypes, Zones: sel})
+	repo, err := schema.Load(fsys, schema.LoadOptions{ProviderTypes: providerTypes, ProviderLimits: providerLimits, Zones: sel})
 	if err != nil {
 		closeFS(fsys)
 		return nil, err
@@ -98,6 +98,21 @@ func providerTypes(provider string) []string {
 		return rfc2136.Types
 	}
 	return nil
+}
+
+// providerLimits is the record limits each provider really has, for
+// validation. A Cloudflare block that does not decode is reported by
+// checkProviderConfig; its limits are then the free plan's, the smaller.
+func providerLimits(p schema.ProviderConfig) schema.RecordLimits {
+	switch p.Type {
+	case "zonefile":
+		return zonefile.Limits
+	case "cloudflare":
+		var o cloudflare.Options
+		_ = p.Decode(&o)
+		return o.WithDefaults().RecordLimits()
+	}
+	return schema.RecordLimits{}
 }
 
 // checkProviderConfig decodes the provider block without contacting the

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/zoneward/zoneward/schema"
 )
 
 // DefaultTokenEnv is the environment variable the token is read from when
@@ -98,6 +100,25 @@ func (o Options) Limits() PlanLimits {
 		return PlanLimits{BatchOps: 3500, CommentChars: 500}
 	}
 	return PlanLimits{BatchOps: 200, CommentChars: 100}
+}
+
+// RecordLimits returns what Cloudflare holds of each record on o's plan,
+// for validation (schema.LoadOptions.ProviderLimits):
+//   - "Each DNS record has a maximum wire format size of 4,096 bytes";
+//     "The Content for each TXT record must be 2,048 characters or
+//     less", and records of one name and type may have at most 8,192
+//     characters of content together
+//     (https://developers.cloudflare.com/dns/manage-dns-records/reference/dns-record-types/);
+//   - records per zone: "Free: 200, Pro: 3,500, Business: 3,500,
+//     Enterprise: 3,500" (Free zones created before 2024-09-01 hold
+//     1,000, which zoneward cannot tell offline: the smaller bound is the
+//     safe one) (https://developers.cloudflare.com/dns/manage-dns-records/faq/).
+func (o Options) RecordLimits() schema.RecordLimits {
+	l := schema.RecordLimits{RecordBytes: 4096, TXTChars: 2048, RRsetChars: 8192, RecordsPerZone: 200}
+	if o.Plan == PlanPaid {
+		l.RecordsPerZone = 3500
+	}
+	return l
 }
 
 // WithDefaults returns o with its zero fields set to their defaults.

@@ -30,6 +30,25 @@ type Options struct {
 // schema.Types except ALIAS, which has no wire form a zone file could carry.
 var Types = withoutAlias(schema.Types)
 
+// Limits are what a zone file can hold and BIND 9.18, the server the
+// zone files are checked against, still loads with its defaults (a zone
+// it cannot load is down for every name in it):
+//   - rdata of at most 65,510 bytes: named-checkzone refuses 65,511 with
+//     "ran out of space" (the DNS allows 65,535; bind_property_test.go
+//     holds the boundary);
+//   - at most 100 records of one name and type: named's default
+//     max-records-per-type, which refuses to load a zone with more
+//     ("too many records (must not exceed 100)"),
+//     https://bind9.readthedocs.io/en/v9.18.28/reference.html#namedconf-statement-max-records-per-type;
+//   - no "ohttp" SvcParam (key8, RFC 9540): BIND 9.18 does not know it
+//     and refuses the line as a syntax error, and miekg/dns writes key8
+//     by that name.
+var Limits = schema.RecordLimits{
+	RdataBytes:          65510,
+	RRsetRecords:        100,
+	RefusedSvcParamKeys: []int{8},
+}
+
 func withoutAlias(types []string) []string {
 	var out []string
 	for _, t := range types {
