@@ -19,19 +19,21 @@ const module = "github.com/zoneward/zoneward"
 var allowed = map[string][]string{
 	"schema":                      {},
 	"schema/gitfs":                {},
+	"schema/dirfs":                {},
 	"reconcile":                   {"schema"},
+	"reconcile/outdir":            {},
 	"reconcile/reconciletest":     {"reconcile", "schema"},
-	"reconcile/incremental":       {"schema", "schema/gitfs"},
-	"reconcile/zonefile":          {"reconcile", "schema"},
+	"reconcile/incremental":       {"schema", "schema/gitfs", "reconcile/outdir"},
+	"reconcile/zonefile":          {"reconcile", "reconcile/outdir", "schema"},
 	"reconcile/cloudflare":        {"reconcile", "schema"},
 	"reconcile/cloudflare/cftest": {},
 	"github":                      {},
 	"github/githubtest":           {},
-	"cmd/zonegen/estate":          {},
+	"cmd/zonegen/estate":          {"reconcile/outdir"},
 	"cmd/zonegen":                 {"cmd/zonegen/estate"},
 	"cmd/benchreport":             {},
-	"cmd/zoneward": {"schema", "schema/gitfs", "reconcile", "reconcile/incremental",
-		"reconcile/zonefile", "reconcile/cloudflare", "github"},
+	"cmd/zoneward": {"schema", "schema/gitfs", "schema/dirfs", "reconcile", "reconcile/incremental",
+		"reconcile/outdir", "reconcile/zonefile", "reconcile/cloudflare", "github"},
 }
 
 func TestPackageGraph(t *testing.T) {

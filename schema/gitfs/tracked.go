@@ -20,7 +20,8 @@ import (
 // the top of the working tree (of the repository itself when bare), and
 // sorted.
 //
-// A directory outside the working tree holds no tracked path, and neither
+// A directory that holds the whole working tree has every tracked path in
+// its way. One outside the working tree holds no tracked path, and neither
 // does any directory when repoDir is in no Git repository and rev is ""
 // (a plain directory read as a working tree): nil, nil.
 //
@@ -46,11 +47,18 @@ func Tracked(repoDir, rev, dir string) ([]string, error) {
 	case !errors.Is(err, git.ErrIsBareRepository):
 		return nil, fmt.Errorf("opening the working tree of %s: %w", repoDir, err)
 	}
-	rel, err := filepath.Rel(top, dir)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+	var rel string
+	switch {
+	case within(top, dir):
+		// The working tree is inside dir (or is dir): all of it is in
+		// the way.
+		rel = "."
+	case within(dir, top):
+		rel, _ = filepath.Rel(top, dir)
+		rel = filepath.ToSlash(rel)
+	default:
 		return nil, nil
 	}
-	rel = filepath.ToSlash(rel)
 
 	var out []string
 	if rev != "" {
@@ -76,6 +84,12 @@ func Tracked(repoDir, rev, dir string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// within reports whether the path p is dir or inside it, lexically.
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && !filepath.IsAbs(rel) && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // in reports whether the tracked path p is in the way of directory dir:

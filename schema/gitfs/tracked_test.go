@@ -51,7 +51,8 @@ func TestTracked(t *testing.T) {
 		{"HEAD", "nothing/here", nil},
 		{"HEAD", ".", []string{".zoneward/zones/example.com.zone", "linked", "out/README", "staged/x", "zones/a.yaml", "zoneward.yaml"}},
 		{"HEAD", outside, nil},
-		{"HEAD", filepath.Dir(r.dir), nil},
+		{"HEAD", filepath.Dir(r.dir), []string{".zoneward/zones/example.com.zone", "linked", "out/README", "staged/x", "zones/a.yaml", "zoneward.yaml"}},
+		{"HEAD", r.dir + "-beside", nil},
 	}
 	for _, tt := range tests {
 		dir := tt.dir

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/zoneward/zoneward/reconcile/outdir"
 )
 
 // Objects are written straight into one pack file per commit, not through
@@ -168,19 +170,16 @@ func writePack(gitDir string, objs []packObject) error {
 	idxSum := sha1.Sum(idx.Bytes())
 	idx.Write(idxSum[:])
 
-	name := filepath.Join(dir, "pack-"+hex.EncodeToString(packSum))
-	if err := os.Rename(tmp.Name(), name+".pack"); err != nil {
+	name := "pack-" + hex.EncodeToString(packSum)
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name+".pack")); err != nil {
 		return err
 	}
-	return writeFileAtomic(name+".idx", idx.Bytes())
-}
-
-func writeFileAtomic(name string, data []byte) error {
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o444); err != nil {
+	d, err := outdir.Open(dir)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, name)
+	defer d.Close()
+	return d.WriteFile(name+".idx", idx.Bytes(), 0o444)
 }
 
 // treeNode is a directory being turned into tree objects.
