@@ -92,8 +92,12 @@ func (e *encoder) encode(typ plumbing.ObjectType, data []byte) packObject {
 }
 
 // writePack writes objs (distinct hashes) as .git/objects/pack/pack-*.pack
-// with its version 2 index. The index is renamed into place last, because
-// Git and go-git find packs through their index files.
+// with its version 2 index. The index is written last, with outdir's
+// atomic write, because Git and go-git find packs through their index
+// files; the pack, named after a checksum known only once it is written,
+// is renamed into place before, and the index's directory fsync makes that
+// rename durable too. The pack's own content is not synced: a generated
+// estate torn by a crash is generated again.
 func writePack(gitDir string, objs []packObject) error {
 	dir := filepath.Join(gitDir, "objects", "pack")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
