@@ -317,3 +317,46 @@ func copyWithSecret(t *testing.T, dir, file string, link func(*testing.T, string
 	}
 	link(t, dir, file, outside)
 }
+
+// TestOutputOutsideCheckout is the production layout the README gives:
+// provider.dir and serve.state_file outside the checkout, and --repo
+// given through a link (the operator's choice, resolved, unlike links
+// inside the repository).
+func TestOutputOutsideCheckout(t *testing.T) {
+	dir := newRepo(t)
+	out := filepath.Join(t.TempDir(), "out")
+	edit(t, dir, "zoneward.yaml", "dir: .zoneward/zones", "dir: "+filepath.Join(out, "zones"))
+	write(t, dir, "zoneward.yaml", strings.Replace(mustRead(t, dir, "zoneward.yaml"), "policy:", "serve:\n  state_file: "+filepath.Join(out, "state.json")+"\npolicy:", 1))
+	commitAll(t, dir, "output outside the checkout")
+	repo := filepath.Join(t.TempDir(), "repo")
+	link(t, filepath.Dir(repo), "repo", dir)
+
+	mustZW(t, repo, "apply", "--rev", "main")
+	mustZW(t, repo, "apply", "--since", "last")
+	for _, p := range []string{"zones/acme.dev.zone", "state.json"} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("%s not written outside the checkout: %v", p, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".zoneward")); err == nil {
+		t.Error("output written inside the checkout")
+	}
+
+	// The default layout, relative to a --repo given through a link.
+	dir = newRepo(t)
+	repo = filepath.Join(t.TempDir(), "repo")
+	link(t, filepath.Dir(repo), "repo", dir)
+	mustZW(t, repo, "apply")
+	if !strings.Contains(zoneFile(t, dir, "acme.dev"), "zoneward:zones/acme.dev/alice.yaml") {
+		t.Error("apply through a linked --repo wrote no zone")
+	}
+}
+
+func mustRead(t *testing.T, dir, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
