@@ -100,6 +100,9 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := t.essentials(); err != nil {
+		return nil, err
+	}
 	r := &Repo{Errs: t.errs}
 	_, configSeen := t.types[ConfigFile]
 	switch {

@@ -77,6 +77,50 @@ func walkTree(fsys fs.FS) (*tree, error) {
 	return t, nil
 }
 
+// essentials refuses the whole repository when zoneward.yaml or the
+// CODEOWNERS file GitHub would use, or a directory on the way to either, is
+// a link or another non-regular entry. Nothing can be decided without them,
+// and reading on would fail open: CODEOWNERS not read is no grant at all,
+// every tenant revoked (and their records purged under revoked: purge). A
+// tenant cannot cause this (only a Company admin may change those paths);
+// a mistake or a compromised admin can, and then nothing is done.
+func (t *tree) essentials() error {
+	if err := t.irregularOnPath(ConfigFile); err != nil {
+		return err
+	}
+	for _, p := range codeownersPaths {
+		if err := t.irregularOnPath(p); err != nil {
+			return err
+		}
+		if t.regular(p) {
+			return nil // the one GitHub uses; later places do not count
+		}
+	}
+	return nil
+}
+
+// irregularOnPath returns an error naming the first entry on p's path (p
+// itself or a directory above it) that exists and is neither a directory
+// (on the way) nor a regular file (at the end).
+func (t *tree) irregularOnPath(p string) error {
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		prefix := p[:i]
+		typ, ok := t.types[prefix]
+		if !ok {
+			return nil // absent: nothing further down exists either
+		}
+		if typ.IsDir() && i < len(p) || typ.IsRegular() && i == len(p) || typ.IsDir() && i == len(p) {
+			continue
+		}
+		return fmt.Errorf("%q is %s: zoneward needs %s as a regular file, never read through a link or a submodule, so it reads nothing and writes nothing; "+
+			"replace it with the file itself", prefix, describeEntry(typ), p)
+	}
+	return nil
+}
+
 // describeEntry names a non-regular entry's kind for messages.
 func describeEntry(typ fs.FileMode) string {
 	switch {

@@ -116,12 +116,9 @@ func TestLoadNeverFollowsLinks(t *testing.T) {
 	secret := "CLOUDFLARE_API_TOKEN=sk_live_secret"
 	m := fstest.MapFS{
 		"secret/environ":              {Data: []byte(secret)},
-		"secret/CODEOWNERS":           {Data: []byte("* @mallory\n")},
-		"secret/zoneward.yaml":        {Data: []byte("company: {admins: ['@mallory']}\n")},
-		ConfigFile:                    {Data: []byte("../secret/zoneward.yaml"), Mode: fs.ModeSymlink},
-		".github":                     {Data: []byte("secret"), Mode: fs.ModeSymlink},
+		ConfigFile:                    {Data: []byte("company: {admins: ['@carol']}\n")},
+		".github/CODEOWNERS":          {Data: []byte("/zones/acme.dev/alice.yaml @alice\n")},
 		"CODEOWNERS":                  {Data: []byte("secret/CODEOWNERS"), Mode: fs.ModeSymlink},
-		"docs/CODEOWNERS":             {Data: []byte("/zones/acme.dev/alice.yaml @alice\n")},
 		"zones/acme.dev.yaml":         {Data: []byte("www: {type: A, value: 192.0.2.1}\n")},
 		"zones/acme.dev/alice.yaml":   {Data: []byte("'': {type: A, value: 192.0.2.2}\n")},
 		"zones/acme.dev/mallory.yaml": {Data: []byte("../../secret/environ"), Mode: fs.ModeSymlink},
@@ -138,14 +135,10 @@ func TestLoadNeverFollowsLinks(t *testing.T) {
 			t.Errorf("a link's target leaked into %v", e)
 		}
 	}
-	// zoneward.yaml is a link: the defaults apply, @mallory is no admin.
-	if r.Config.Company.IsAdmin("@mallory") {
-		t.Errorf("a linked zoneward.yaml was read")
-	}
-	// .github and CODEOWNERS are links: docs/CODEOWNERS is the one GitHub
-	// would use after them, as for any path that holds no file.
-	if r.Owners == nil || r.Owners.Path != "docs/CODEOWNERS" {
-		t.Errorf("CODEOWNERS = %+v, want docs/CODEOWNERS", r.Owners)
+	// .github/CODEOWNERS is the one GitHub uses; the link at the root,
+	// after it, is only reported.
+	if r.Owners == nil || r.Owners.Path != ".github/CODEOWNERS" {
+		t.Errorf("CODEOWNERS = %+v, want .github/CODEOWNERS", r.Owners)
 	}
 	mallory := r.File("zones/acme.dev/mallory.yaml")
 	if mallory == nil || mallory.Zone != "acme.dev." || len(mallory.Records) != 0 || mallory.Valid() {
@@ -157,13 +150,57 @@ func TestLoadNeverFollowsLinks(t *testing.T) {
 	if r.File("zones/example.com.yaml") == nil {
 		t.Errorf("the linked zone file is not listed")
 	}
-	for _, p := range []string{".github", "CODEOWNERS", ConfigFile, "zones/sub"} {
+	for _, p := range []string{"CODEOWNERS", "zones/sub"} {
 		if len(r.Errs.InFile(p)) != 1 {
 			t.Errorf("errors at %s: %v, want one", p, r.Errs.InFile(p))
 		}
 	}
 	if alice := r.File("zones/acme.dev/alice.yaml"); alice == nil || len(alice.Records) != 1 {
 		t.Errorf("the regular subtree file was not read: %+v", alice)
+	}
+}
+
+// TestLoadRefusesLinkedEssentials: when zoneward.yaml or the CODEOWNERS
+// GitHub would use (or a directory on the way) is a link, nothing can be
+// decided, and reading on would fail open (no grants: every tenant
+// revoked). Load refuses the repository, naming the entry.
+func TestLoadRefusesLinkedEssentials(t *testing.T) {
+	base := func() fstest.MapFS {
+		return fstest.MapFS{
+			"secret/zoneward.yaml":      {Data: []byte("company: {admins: ['@mallory']}\n")},
+			"secret/CODEOWNERS":         {Data: []byte("* @mallory\n")},
+			ConfigFile:                  {Data: []byte("company: {admins: ['@carol']}\n")},
+			"docs/CODEOWNERS":           {Data: []byte("/zones/acme.dev/alice.yaml @alice\n")},
+			"zones/acme.dev/alice.yaml": {Data: []byte("'': {type: A, value: 192.0.2.2}\n")},
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(fstest.MapFS)
+		entry string
+	}{
+		{"zoneward.yaml", func(m fstest.MapFS) {
+			m[ConfigFile] = &fstest.MapFile{Data: []byte("secret/zoneward.yaml"), Mode: fs.ModeSymlink}
+		}, `"zoneward.yaml" is a symbolic link`},
+		{".github", func(m fstest.MapFS) {
+			m[".github"] = &fstest.MapFile{Data: []byte("secret"), Mode: fs.ModeSymlink}
+		}, `".github" is a symbolic link`},
+		{"root CODEOWNERS", func(m fstest.MapFS) {
+			m["CODEOWNERS"] = &fstest.MapFile{Data: []byte("secret/CODEOWNERS"), Mode: fs.ModeSymlink}
+		}, `"CODEOWNERS" is a symbolic link`},
+		{"docs as a submodule", func(m fstest.MapFS) {
+			delete(m, "docs/CODEOWNERS")
+			m["docs"] = &fstest.MapFile{Mode: fs.ModeIrregular}
+		}, `"docs" is a submodule`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := base()
+			tc.edit(m)
+			_, err := Load(newSpy(t, m), LoadOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.entry) {
+				t.Fatalf("Load err = %v, want a refusal naming %s", err, tc.entry)
+			}
+		})
 	}
 }
 

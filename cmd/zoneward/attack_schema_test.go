@@ -197,7 +197,7 @@ func TestAttackPathsOutsideTheGrant(t *testing.T) {
 		write(t, dir, "README.md", "# Our zones\n")
 		write(t, dir, ".gitattributes", "*.yaml filter=lfs\n")
 		write(t, dir, "docs/how.md", "edit your file\n")
-		write(t, dir, ".zoneward/zones/example.com.zone", "evil 300 IN A 6.6.6.6\n")
+		write(t, dir, ".zoneward-notes", "planted\n")
 		edit(t, dir, "zones/example.org.yaml", "198.51.100.7", "203.0.113.66")
 		git(t, dir, "mv", "zones/acme.dev/alice.yaml", "zones/acme.dev/alice-new.yaml")
 	})
@@ -205,7 +205,7 @@ func TestAttackPathsOutsideTheGrant(t *testing.T) {
 	const adminOnly = "@alice may not change this file: only a Company admin (company.admins in zoneward.yaml) may; a tenant changes only the zone and subtree files CODEOWNERS gives them"
 	wantRefused(t, code, out,
 		".gitattributes: "+adminOnly,
-		".zoneward/zones/example.com.zone: "+adminOnly,
+		".zoneward-notes: "+adminOnly,
 		"README.md: "+adminOnly,
 		"docs/how.md: "+adminOnly,
 		"zones/example.org.yaml: @alice may not change this file: the base revision's CODEOWNERS gives it to @bob @acme/dns-admins",
@@ -218,6 +218,18 @@ func TestAttackPathsOutsideTheGrant(t *testing.T) {
 	// A Company admin may change all of it.
 	if code, out := checkPR(t, dir, "carol-acme"); code != 0 {
 		t.Errorf("admin: exit %d\n%s", code, out)
+	}
+
+	// A path in the reconciler's own directory (.gitignore'd, so added
+	// with -f) is refused for everyone: the repository must never supply
+	// the reconciler's output (see TestAttackPlantedZoneFile).
+	dir = prRepo(t, nil, func(dir string) {
+		write(t, dir, ".zoneward/zones/example.com.zone", "evil 300 IN A 6.6.6.6\n")
+		git(t, dir, "add", "-f", ".zoneward/zones/example.com.zone")
+	})
+	for _, author := range []string{"alice", "carol-acme"} {
+		code, out := checkPR(t, dir, author)
+		wantRefused(t, code, out, `Git tracks ".zoneward/zones/example.com.zone"`)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -16,9 +17,11 @@ import (
 	"github.com/zoneward/zoneward/reconcile"
 	"github.com/zoneward/zoneward/reconcile/cloudflare"
 	"github.com/zoneward/zoneward/reconcile/delegation"
+	"github.com/zoneward/zoneward/reconcile/outdir"
 	"github.com/zoneward/zoneward/reconcile/rfc2136"
 	"github.com/zoneward/zoneward/reconcile/zonefile"
 	"github.com/zoneward/zoneward/schema"
+	"github.com/zoneward/zoneward/schema/dirfs"
 	"github.com/zoneward/zoneward/schema/gitfs"
 )
 
@@ -32,24 +35,127 @@ type loaded struct {
 }
 
 // openRepo reads the repository at g.repo, from the working tree or, with
-// --rev, from that Git revision.
+// --rev, from that Git revision. Either way no symbolic link in it is
+// followed (schema/dirfs, schema/gitfs): what zoneward reads of it,
+// zoneward.yaml, CODEOWNERS and zones/, is the repository's own files.
+//
+// The directory itself is resolved: --repo is the operator's choice, and
+// what lies below it is then checked from its real path (see
+// checkOutputs).
 func openRepo(g *globals) (fs.FS, string, string, error) {
 	dir, err := filepath.Abs(g.repo)
 	if err != nil {
 		return nil, "", "", err
 	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	var fsys fs.FS
+	hash := ""
 	if g.rev == "" {
-		if _, err := os.Stat(dir); err != nil {
+		if fsys, err = dirfs.Open(dir); err != nil {
 			return nil, "", "", fmt.Errorf("--repo %s: %w", g.repo, err)
 		}
-		return os.DirFS(dir), dir, "", nil
-	}
-	fsys, hash, err := gitfs.Open(dir, g.rev)
-	if err != nil {
+	} else if fsys, hash, err = gitfs.Open(dir, g.rev); err != nil {
 		return nil, "", "", err
+	}
+	// A zones/ that is a link would be listed as a file: no zone files at
+	// all, and a plan that deletes every record zoneward placed.
+	if fi, err := fs.Stat(fsys, schema.ZonesDir); err == nil && !fi.IsDir() {
+		closeFS(fsys)
+		return nil, "", "", fmt.Errorf("%s/ is not a directory but %s: zoneward reads only the repository's own files and never follows a link; commit the directory itself",
+			schema.ZonesDir, kindOf(fi.Mode()))
 	}
 	return fsys, dir, hash, nil
 }
+
+// kindOf names the type of a tree entry that is not a directory.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsRegular():
+		return "a file"
+	}
+	return "a submodule or special file"
+}
+
+// output is a directory that belongs to the reconciler: the zonefile
+// provider's, or the state file's.
+type output struct {
+	key string // the setting that names it, for messages
+	dir string // absolute
+}
+
+// outputs are the reconciler's directories under cfg, whose paths are
+// relative to the repository directory dir: provider.dir of a zonefile
+// provider, and the directory of serve.state_file (a --state flag is
+// checked by the run that uses it).
+func outputs(cfg schema.Config, dir string) []output {
+	var outs []output
+	if cfg.Provider.Type == "zonefile" {
+		if o, err := zonefileOptions(cfg, dir); err == nil && o.Dir != "" {
+			outs = append(outs, output{"provider.dir", o.Dir})
+		}
+	}
+	if p := cfg.Serve.StateFile; p != "" {
+		outs = append(outs, output{"serve.state_file", filepath.Dir(inRepo(dir, p))})
+	}
+	return outs
+}
+
+// inRepo makes p, a path of zoneward.yaml or a flag, absolute: relative
+// paths are relative to the repository directory.
+func inRepo(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(dir, p)
+}
+
+// checkOutputs refuses to run when one of the reconciler's directories is
+// the repository's: when Git tracks a path inside it or in its way (at
+// rev, and in the index of a checkout), or when it is, or passes
+// through, a symbolic link. Otherwise a pull request could plant records
+// the reconciler would read back as its own (a committed
+// .zoneward/zones/example.com.zone), or send its writes wherever a
+// committed link points (.zoneward -> /some/dir).
+func checkOutputs(dir, rev string, outs []output) error {
+	for _, o := range outs {
+		shown := o.dir
+		if rel, err := filepath.Rel(dir, o.dir); err == nil && filepath.IsLocal(rel) {
+			shown = filepath.ToSlash(rel)
+		}
+		tracked, err := gitfs.Tracked(dir, rev, o.dir)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", o.key, shown, err)
+		}
+		if len(tracked) > 0 {
+			const most = 3
+			list := make([]string, 0, most)
+			for _, p := range tracked[:min(most, len(tracked))] {
+				list = append(list, strconv.Quote(p))
+			}
+			more := ""
+			if len(tracked) > most {
+				more = fmt.Sprintf(" and %d more", len(tracked)-most)
+			}
+			where := "in the index"
+			if rev != "" {
+				where = "at revision " + shortHash(rev) + " or in the index"
+			}
+			return fmt.Errorf("%s %s belongs to the reconciler, but Git tracks %s%s in it or in its way (%s): "+
+				"the repository must never supply the reconciler's output or state; remove them from the repository "+
+				"(git rm -r --cached) and keep %s outside the checkout", o.key, shown, strings.Join(list, ", "), more, where, o.key)
+		}
+		if err := outdir.Check(o.dir); err != nil {
+			return fmt.Errorf("%s %s: %w", o.key, shown, err)
+		}
+	}
+	return nil
+}
+
+func shortHash(h string) string { return h[:min(len(h), 12)] }
 
 // load runs the first steps of every command: load the repository,
 // validate it, and decide every file's grant.
@@ -67,6 +173,10 @@ func loadWith(ctx context.Context, g *globals, acc schema.Access, sel func(zone 
 	}
 	repo, err := schema.Load(fsys, schema.LoadOptions{ProviderTypes: providerTypes, ProviderLimits: providerLimits, Zones: sel})
 	if err != nil {
+		closeFS(fsys)
+		return nil, err
+	}
+	if err := checkOutputs(dir, rev, outputs(repo.Config, dir)); err != nil {
 		closeFS(fsys)
 		return nil, err
 	}
@@ -135,6 +245,19 @@ func checkProviderConfig(cfg schema.Config) error {
 	return nil
 }
 
+// zonefileOptions decodes the zonefile provider's options, with Dir made
+// absolute (relative to the repository directory dir).
+func zonefileOptions(cfg schema.Config, dir string) (zonefile.Options, error) {
+	var o zonefile.Options
+	if err := cfg.Provider.Decode(&o); err != nil {
+		return o, err
+	}
+	if o.Dir != "" {
+		o.Dir = inRepo(dir, o.Dir)
+	}
+	return o, nil
+}
+
 // rfc2136Config is the rfc2136 provider block: the provider's own keys and
 // the delegation check's, which the CLI wires around it.
 type rfc2136Config struct {
@@ -147,12 +270,9 @@ type rfc2136Config struct {
 func newProvider(cfg schema.Config, dir string) (reconcile.Provider, error) {
 	switch cfg.Provider.Type {
 	case "zonefile":
-		var o zonefile.Options
-		if err := cfg.Provider.Decode(&o); err != nil {
+		o, err := zonefileOptions(cfg, dir)
+		if err != nil {
 			return nil, err
-		}
-		if o.Dir != "" && !filepath.IsAbs(o.Dir) {
-			o.Dir = filepath.Join(dir, o.Dir)
 		}
 		return zonefile.New(o)
 	case "cloudflare":

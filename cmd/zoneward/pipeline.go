@@ -121,6 +121,9 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 			return nil, err
 		}
 		defer light.close()
+		if err := r.checkState(o, light); err != nil {
+			return nil, err
+		}
 		statePath = r.statePath(o, light)
 		if out.scope, state, err = r.scope(ctx, o, light, statePath); err != nil {
 			return nil, err
@@ -135,6 +138,10 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 		l.grants = light.grants // the same paths, config and CODEOWNERS: no second access check
 	default:
 		if l, err = load(ctx, g, r.access()); err != nil {
+			return nil, err
+		}
+		if err := r.checkState(o, l); err != nil {
+			l.close()
 			return nil, err
 		}
 		statePath = r.statePath(o, l)
@@ -188,10 +195,16 @@ func (r *runner) statePath(o runOptions, l *loaded) string {
 	if p == "" {
 		p = l.repo.Config.Serve.StateFile
 	}
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(r.dir, p)
+	return inRepo(r.dir, p)
+}
+
+// checkState refuses a --state file whose directory is the repository's,
+// as load does for serve.state_file (see checkOutputs).
+func (r *runner) checkState(o runOptions, l *loaded) error {
+	if o.statePath == "" {
+		return nil
 	}
-	return p
+	return checkOutputs(l.dir, l.rev, []output{{"--state", filepath.Dir(inRepo(r.dir, o.statePath))}})
 }
 
 // scope decides which zones to plan: all of them, or with --since those

@@ -211,3 +211,44 @@ func TestStateAdvanceRetriesOnlyFailedZones(t *testing.T) {
 		t.Errorf("corrupt state: %v", err)
 	}
 }
+
+// TestStateLinksRefused: the state file and its directory are the
+// reconciler's; a link at either is refused, never read or written
+// through.
+func TestStateLinksRefused(t *testing.T) {
+	const secret = `{"revision": "secret-never-printed"}`
+	elsewhere := t.TempDir()
+	target := filepath.Join(elsewhere, "state.json")
+	if err := os.WriteFile(target, []byte(secret), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := incremental.State{Revision: "r1"}
+
+	dir := t.TempDir()
+	link := filepath.Join(dir, "state.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("symbolic links unavailable: %v", err)
+	}
+	if _, err := incremental.LoadState(link); err == nil || !strings.Contains(err.Error(), link+" is a symbolic link") || strings.Contains(err.Error(), "secret") {
+		t.Errorf("LoadState of a link: %v", err)
+	}
+
+	repo := t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(repo, ".zoneward")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(repo, ".zoneward", "state.json")
+	want := filepath.Join(repo, ".zoneward") + " is a symbolic link"
+	if _, err := incremental.LoadState(path); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("LoadState through a linked directory: %v", err)
+	}
+	if err := s.Save(path); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Save through a linked directory: %v", err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != secret {
+		t.Errorf("the link's target was overwritten: %q", got)
+	}
+	if ents, _ := os.ReadDir(elsewhere); len(ents) != 1 {
+		t.Errorf("the link's target holds %v", ents)
+	}
+}

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/zoneward/zoneward/reconcile/outdir"
 )
 
 // State is what the reconciler remembers between runs: the last revision
@@ -21,9 +22,19 @@ type State struct {
 	Updated  time.Time         `json:"updated"`
 }
 
-// LoadState reads the state file at path; a missing file is the zero State.
+// LoadState reads the state file at path; a missing file (or directory)
+// is the zero State. The file and its directory are the reconciler's own
+// (see package outdir): a link, on the way or at the file, is refused.
 func LoadState(path string) (State, error) {
-	data, err := os.ReadFile(path)
+	d, err := outdir.Open(filepath.Dir(path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return State{}, nil
+	}
+	if err != nil {
+		return State{}, fmt.Errorf("reading state: %w", err)
+	}
+	defer d.Close()
+	data, err := d.ReadFile(filepath.Base(path), nil)
 	if errors.Is(err, fs.ErrNotExist) {
 		return State{}, nil
 	}
@@ -70,36 +81,21 @@ func (s State) Advance(rev string, zones []string, full bool, failed map[string]
 	return n
 }
 
-// Save writes s to path atomically: a temporary file in the same
-// directory, synced, then renamed over path, so a crash leaves either the
-// old state or the new one, never a torn file.
+// Save writes s to path in one atomic write (outdir.Temp), so a crash
+// leaves either the old state or the new one, never a torn file, and the
+// new one is durable when Save returns. The directory is created when
+// missing; as for LoadState, nothing is written through a link.
 func (s State) Save(path string) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("saving state: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".state-*.tmp")
+	d, err := outdir.MkdirAll(filepath.Dir(path))
 	if err != nil {
 		return fmt.Errorf("saving state: %w", err)
 	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(append(data, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("saving state: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("saving state: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("saving state: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	defer d.Close()
+	if err := d.WriteFile(filepath.Base(path), append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("saving state: %w", err)
 	}
 	return nil

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
+	"path/filepath"
 	"strings"
 
 	"github.com/miekg/dns"
 	"github.com/zoneward/zoneward/reconcile"
+	"github.com/zoneward/zoneward/reconcile/outdir"
 )
 
 // This file reads zone files in the form render writes them without
@@ -19,7 +21,7 @@ import (
 // (BenchmarkRecords), 3 s of CPU for 10,000 zones against a two-second
 // budget for the whole plan. The fast path takes about 25 µs of CPU, 9 KB
 // and 40 allocations, a third of it the system calls to open and read the
-// file (see readWhole).
+// file (see outdir.Dir.ReadFile).
 //
 // The fast path must give exactly what parseZone gives, so it accepts only
 // what it can prove: every line must be a comment line, "$ORIGIN <origin>",
@@ -47,9 +49,13 @@ import (
 // errSlowPath means scanZone cannot prove its reading equal to parseZone's.
 var errSlowPath = errors.New("zonefile: not in the written form")
 
-// readFile reads the zone file at path. A missing file is not an error:
-// exists is false.
+// readFile reads the zone file at path. A missing file (or directory) is
+// not an error: exists is false. A link is refused, never followed.
 func (p *Provider) readFile(origin, path string) (z zone, exists bool, err error) {
+	d, err := p.zoneDir(false)
+	if err != nil || d == nil {
+		return zone{}, false, err
+	}
 	// The file is read whole into a buffer kept for the next read: nothing
 	// read keeps a reference to it (scanZone and ZoneParser copy what they
 	// keep). This saves a 2.5 KB allocation and an fstat per zone; reading
@@ -63,12 +69,15 @@ func (p *Provider) readFile(origin, path string) (z zone, exists bool, err error
 			p.bufs.Put(bp)
 		}
 	}()
-	data, err := readWhole(path, (*bp)[:0])
+	data, err := d.ReadFile(filepath.Base(path), (*bp)[:0])
 	*bp = data
 	var pe *fs.PathError
+	var le *outdir.LinkError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return zone{}, false, nil
+	case errors.As(err, &le):
+		return zone{}, false, fmt.Errorf("zonefile: zone %s: %w", origin, err)
 	case errors.As(err, &pe) && pe.Op == "open":
 		return zone{}, false, fmt.Errorf("zonefile: %w", err)
 	case err != nil:

@@ -3,11 +3,9 @@ package zonefile
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -117,125 +115,30 @@ func compareNames(a, b string) int {
 	return len(la) - len(lb)
 }
 
-// writeAtomic replaces path with data so that a crash at any point leaves
-// either the old file or the new one, never a mix: write a temporary file
-// in the same directory (rename is atomic only within a file system),
-// fsync it, rename it over path, then fsync the directory so that the
-// rename itself is durable before writeAtomic returns (that fsync may be
-// shared with concurrent writes: see dirSyncer).
-func (p *Provider) writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating zone directory: %w", err)
-	}
-	// The leading dot and the suffix keep the temporary file out of Zones.
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+// writeAtomic replaces the zone file at path with data in one atomic
+// write (outdir.Temp): a crash at any point leaves either the old file or
+// the new one, and once it returns the new one is durable. The zone
+// directory is created on the first write.
+func (p *Provider) writeAtomic(path string, data []byte) error {
+	d, err := p.zoneDir(true)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", tmp, err)
+	t, err := d.CreateTemp(filepath.Base(path), 0o644) // the name server usually runs as another user
+	if err != nil {
+		return err
 	}
-	// CreateTemp makes the file 0600; the name server usually runs as
-	// another user and must read it.
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", tmp, err)
+	defer t.Abort()
+	if _, err := t.Write(data); err != nil {
+		return err
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("closing %s: %w", tmp, err)
+	if err := t.Sync(); err != nil {
+		return err
 	}
 	if p.beforeRename != nil {
 		if err := p.beforeRename(); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("replacing %s: %w", path, err)
-	}
-	return p.dirSync.sync(dir)
-}
-
-// dirSyncer makes renames in one directory durable, sharing one fsync of
-// the directory between the Applies that wait for it at the same time
-// (group commit). A directory fsync costs about 2 ms on ext4 here (a
-// journal commit), close to the file's own fsync (2.6 ms); an fsync
-// commits every rename made before it started, so a caller whose rename
-// is done may count on any fsync that starts later. Each Apply still
-// returns only once its own rename is durable.
-//
-// How much is shared depends on how many Applies run at once: in
-// BenchmarkApply, 100 new zones take 1.0 directory fsyncs per zone with 1
-// or 2 workers (the engine's default, GOMAXPROCS, is 2 here: the two
-// workers fall into step and never wait together) and 0.52 with 8.
-// The zero value is ready to use.
-type dirSyncer struct {
-	mu      sync.Mutex    // guards the fields below
-	renamed uint64        // renames registered so far, numbered from 1
-	synced  uint64        // renames up to this number are durable
-	running chan struct{} // closed when the fsync in progress ends; nil if none
-
-	fsync func(dir string) error // tests replace it; nil means syncDir
-}
-
-// sync returns when a rename the caller has finished in dir is durable:
-// after an fsync of dir that started after sync was called, its own or
-// another caller's. If its fsync fails, sync returns that error; a caller
-// whose sync was covered by a failed fsync tries again itself.
-func (d *dirSyncer) sync(dir string) error {
-	d.mu.Lock()
-	d.renamed++
-	mine := d.renamed
-	for d.running != nil {
-		// The fsync in progress may have started before our rename:
-		// wait for it to end, then look again.
-		ch := d.running
-		d.mu.Unlock()
-		<-ch
-		d.mu.Lock()
-	}
-	if d.synced >= mine {
-		d.mu.Unlock()
-		return nil
-	}
-	ch := make(chan struct{})
-	d.running = ch
-	covers := d.renamed // all registered before this fsync starts
-	d.mu.Unlock()
-
-	fsync := d.fsync
-	if fsync == nil {
-		fsync = syncDir
-	}
-	err := fsync(dir)
-
-	d.mu.Lock()
-	if err == nil && covers > d.synced {
-		d.synced = covers
-	}
-	d.running = nil
-	close(ch)
-	d.mu.Unlock()
-	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
+	return t.Commit()
 }

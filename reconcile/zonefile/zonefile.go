@@ -7,27 +7,34 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/zoneward/zoneward/reconcile"
+	"github.com/zoneward/zoneward/reconcile/outdir"
 )
 
 // Provider keeps each zone in <dir>/<zone>.zone. The file is the whole
 // state: a record's marker is a comment on its line, and the SOA and apex
 // NS records are written from the options on every change.
 //
+// The directory is opened with package outdir, on first use, and kept
+// open: it must be, and be reached through, real directories, never a
+// symbolic link, and a zone file that is a link is refused, never read or
+// followed. The directory belongs to the reconciler: the CLI refuses to
+// run when Git tracks anything inside it.
+//
 // A Provider is safe for concurrent use. Applies to one zone are
 // serialised within the Provider; two processes writing the same directory
 // are not coordinated (each write is atomic, but one may undo the other).
 type Provider struct {
-	dir         string
+	dir         string   // as configured, absolute
 	nameservers []string // lower-case FQDNs, at least one
 	hostmaster  string   // lower-case FQDN
 
@@ -41,8 +48,36 @@ type Provider struct {
 	mu    sync.Mutex             // guards locks
 	locks map[string]*sync.Mutex // per zone origin: serialises read-modify-write in Apply
 
-	dirSync dirSyncer // shares directory fsyncs between concurrent Applies
-	bufs    sync.Pool // of *[]byte: read buffers for zone files (see readFile)
+	openMu sync.Mutex                 // serialises opening out
+	out    atomic.Pointer[outdir.Dir] // the zone directory once opened; nil before
+	bufs   sync.Pool                  // of *[]byte: read buffers for zone files (see readFile)
+}
+
+// zoneDir returns the zone directory, opened on first use. With create it
+// is made when missing; without, a missing directory is nil, nil: it
+// holds no zone yet, and a plan never writes.
+func (p *Provider) zoneDir(create bool) (*outdir.Dir, error) {
+	if d := p.out.Load(); d != nil {
+		return d, nil
+	}
+	p.openMu.Lock()
+	defer p.openMu.Unlock()
+	if d := p.out.Load(); d != nil {
+		return d, nil
+	}
+	open := outdir.Open
+	if create {
+		open = outdir.MkdirAll
+	}
+	d, err := open(p.dir)
+	if errors.Is(err, fs.ErrNotExist) && !create {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zonefile: provider.dir: %w", err)
+	}
+	p.out.Store(d)
+	return d, nil
 }
 
 var (
@@ -349,11 +384,21 @@ func (p *Provider) ZoneStatus(ctx context.Context, zone string) (reconcile.ZoneS
 	if err != nil {
 		return reconcile.ZoneStatus{}, err
 	}
-	switch _, err := os.Stat(path); {
+	missing := reconcile.ZoneStatus{State: reconcile.ZoneMissing, Detail: "no zone file", Nameservers: slices.Clone(p.nameservers)}
+	d, err := p.zoneDir(false)
+	switch {
+	case err != nil:
+		return reconcile.ZoneStatus{}, err
+	case d == nil:
+		return missing, nil
+	}
+	switch fi, err := d.Stat(filepath.Base(path)); {
 	case errors.Is(err, fs.ErrNotExist):
-		return reconcile.ZoneStatus{State: reconcile.ZoneMissing, Detail: "no zone file", Nameservers: slices.Clone(p.nameservers)}, nil
+		return missing, nil
 	case err != nil:
 		return reconcile.ZoneStatus{}, fmt.Errorf("zonefile: %w", err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return reconcile.ZoneStatus{}, fmt.Errorf("zonefile: zone %s: %w", zone, &outdir.LinkError{Path: path})
 	}
 	return reconcile.ZoneStatus{State: reconcile.ZoneActive, Detail: "zone file", Nameservers: slices.Clone(p.nameservers)}, nil
 }
@@ -364,10 +409,11 @@ func (p *Provider) Zones(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ents, err := os.ReadDir(p.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+	d, err := p.zoneDir(false)
+	if err != nil || d == nil {
+		return nil, err
 	}
+	ents, err := d.ReadDir()
 	if err != nil {
 		return nil, fmt.Errorf("zonefile: listing zones: %w", err)
 	}

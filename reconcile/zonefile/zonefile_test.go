@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/zoneward/zoneward/reconcile"
+	"github.com/zoneward/zoneward/reconcile/outdir"
 	"github.com/zoneward/zoneward/schema"
 )
 
@@ -621,5 +623,73 @@ func TestCapabilities(t *testing.T) {
 	c.Types[0] = "MUTATED"
 	if Types[0] == "MUTATED" {
 		t.Error("Capabilities shares Types with the caller")
+	}
+}
+
+// TestLinksRefused: a zone file that is a link, and a zone directory
+// reached through one, are refused by every method, naming the link and
+// never showing or changing what it points to.
+func TestLinksRefused(t *testing.T) {
+	const secret = "CLOUDFLARE_API_TOKEN=secret-never-printed"
+	elsewhere := t.TempDir()
+	target := filepath.Join(elsewhere, "environ")
+	if err := os.WriteFile(target, []byte(secret+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	create := reconcile.Changes{Create: []reconcile.Record{rec(t, "www.acme.dev.", "A", 300, "192.0.2.1", "zones/acme.dev.yaml")}}
+
+	p := newTest(t)
+	apply(t, p, "example.com.", reconcile.Changes{})
+	link := filepath.Join(p.dir, "acme.dev.zone")
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("symbolic links unavailable: %v", err)
+	}
+	refused := func(what string, err error) {
+		t.Helper()
+		var le *outdir.LinkError
+		if !errors.As(err, &le) || le.Path != link || errors.Is(err, reconcile.ErrZoneNotFound) {
+			t.Errorf("%s: %v; want the link refused", what, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: %v shows the link's target", what, err)
+		}
+	}
+	_, err := p.Records(ctx, "acme.dev.")
+	refused("Records", err)
+	refused("Apply", p.Apply(ctx, "acme.dev.", create))
+	_, err = p.ZoneStatus(ctx, "acme.dev.")
+	refused("ZoneStatus", err)
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi, err)
+	}
+	if zones, err := p.Zones(ctx); err != nil || !slices.Equal(zones, []string{"example.com."}) {
+		t.Errorf("Zones = %q, %v; want the link left out", zones, err)
+	}
+
+	// The whole directory through a link, as a committed ".zoneward ->
+	// /some/dir" would make it.
+	repo := t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(repo, ".zoneward")); err != nil {
+		t.Fatal(err)
+	}
+	p, err = New(Options{Dir: filepath.Join(repo, ".zoneward", "zones"), Nameservers: []string{"ns1.example.net."}, Hostmaster: "hostmaster.example.net."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirLink := filepath.Join(repo, ".zoneward")
+	for what, err := range map[string]error{
+		"Records": func() error { _, err := p.Records(ctx, "acme.dev."); return err }(),
+		"Apply":   p.Apply(ctx, "acme.dev.", create),
+		"Zones":   func() error { _, err := p.Zones(ctx); return err }(),
+		"Status":  func() error { _, err := p.ZoneStatus(ctx, "acme.dev."); return err }(),
+	} {
+		var le *outdir.LinkError
+		if !errors.As(err, &le) || le.Path != dirLink {
+			t.Errorf("%s through a linked directory: %v; want %s refused", what, err, dirLink)
+		}
+	}
+	if ents, _ := os.ReadDir(elsewhere); len(ents) != 1 {
+		t.Errorf("the link's target holds %v: something was written through the link", ents)
 	}
 }

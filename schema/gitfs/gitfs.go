@@ -32,9 +32,14 @@ import (
 // directories it has read, so walking and reading a few files of a large
 // repository is cheap. It is safe for concurrent use.
 //
-// Symbolic links are reported with fs.ModeSymlink and read as their
-// target's path, never followed: a pull request cannot make a reader of
-// this FS see anything outside the commit. Submodules are left out.
+// Every tree entry is reported with its real type, in fs.DirEntry.Type and
+// fs.FileInfo.Mode: fs.ModeDir for trees, fs.ModeSymlink for symbolic links
+// (mode 120000), fs.ModeIrregular for submodules (gitlinks, mode 160000),
+// and none for regular files. Only regular files can be opened or read: a
+// symbolic link or a submodule, and any path through one, is refused with
+// an *fs.PathError naming it whose cause matches errors.ErrUnsupported, so
+// a pull request cannot make a reader of this FS see a link's target, or
+// anything outside the commit.
 func Open(repoDir, rev string) (fs.FS, string, error) {
 	repo, closer, err := openRepo(repoDir)
 	if err != nil {
@@ -154,13 +159,7 @@ type dir struct {
 }
 
 func (f *FS) newDir(t *object.Tree) *dir {
-	d := &dir{byName: make(map[string]int, len(t.Entries))}
-	for _, e := range t.Entries {
-		if e.Mode == filemode.Submodule {
-			continue // a commit of another repository: nothing to read here
-		}
-		d.entries = append(d.entries, e)
-	}
+	d := &dir{byName: make(map[string]int, len(t.Entries)), entries: slices.Clone(t.Entries)}
 	slices.SortFunc(d.entries, func(a, b object.TreeEntry) int { return strings.Compare(a.Name, b.Name) })
 	for i, e := range d.entries {
 		d.byName[e.Name] = i
@@ -184,6 +183,9 @@ func (f *FS) lookupDir(name string) (*dir, error) {
 		return nil, fs.ErrNotExist
 	}
 	e := pd.entries[i]
+	if !regular(e.Mode) {
+		return nil, &notRegularError{path: name, mode: e.Mode}
+	}
 	if e.Mode != filemode.Dir {
 		return nil, errNotDir
 	}
@@ -233,7 +235,9 @@ func (f *FS) lookup(op, name string) (object.TreeEntry, error) {
 // f.mu must be held.
 func (f *FS) info(e object.TreeEntry) (*info, error) {
 	fi := &info{name: e.Name, mode: goMode(e.Mode), mtime: f.mtime}
-	if e.Mode == filemode.Dir {
+	if e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
+		// A submodule's hash names a commit of another repository,
+		// which this one does not hold: it has no size here.
 		return fi, nil
 	}
 	size, ok := f.sizes[e.Hash]
@@ -278,9 +282,41 @@ func goMode(m filemode.FileMode) fs.FileMode {
 		return 0o755
 	case filemode.Symlink:
 		return fs.ModeSymlink | 0o777
+	case filemode.Regular, filemode.Deprecated:
+		return 0o644
 	}
-	return 0o644
+	// Submodules, and modes Git itself would not write: nothing this FS
+	// can read.
+	return fs.ModeIrregular
 }
+
+// regular reports whether a tree entry of mode m may be opened: a tree or
+// a file, not a symbolic link, a submodule or a mode Git does not write.
+func regular(m filemode.FileMode) bool {
+	return goMode(m)&(fs.ModeSymlink|fs.ModeIrregular) == 0
+}
+
+// notRegularError is the cause of refusing an entry that is not a regular
+// file or a directory, or a path through one.
+type notRegularError struct {
+	path string // the entry: the one asked for, or a link on the way to it
+	mode filemode.FileMode
+}
+
+func (e *notRegularError) Error() string {
+	what := "not a regular file (mode " + e.mode.String() + ")"
+	switch e.mode {
+	case filemode.Symlink:
+		what = "a symbolic link"
+	case filemode.Submodule:
+		what = "a submodule (gitlink)"
+	}
+	return fmt.Sprintf("%q is %s: zoneward reads only regular files and directories, and never follows a link", e.path, what)
+}
+
+// Unwrap makes the refusal match errors.ErrUnsupported, as does
+// schema/dirfs's: opening a link is what neither file system supports.
+func (e *notRegularError) Unwrap() error { return errors.ErrUnsupported }
 
 // Open implements fs.FS.
 func (f *FS) Open(name string) (fs.File, error) {
@@ -289,6 +325,9 @@ func (f *FS) Open(name string) (fs.File, error) {
 	e, err := f.lookup("open", name)
 	if err != nil {
 		return nil, err
+	}
+	if !regular(e.Mode) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: &notRegularError{path: name, mode: e.Mode}}
 	}
 	fi, err := f.info(e)
 	if err != nil {
@@ -313,6 +352,9 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	e, err := f.lookup("read", name)
 	if err != nil {
 		return nil, err
+	}
+	if !regular(e.Mode) {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: &notRegularError{path: name, mode: e.Mode}}
 	}
 	if e.Mode == filemode.Dir {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errIsDir}
@@ -348,6 +390,9 @@ func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	e, err := f.lookup("readdir", name)
 	if err != nil {
 		return nil, err
+	}
+	if !regular(e.Mode) {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: &notRegularError{path: name, mode: e.Mode}}
 	}
 	if e.Mode != filemode.Dir {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errNotDir}

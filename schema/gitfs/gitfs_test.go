@@ -185,9 +185,6 @@ func TestFSConformance(t *testing.T) {
 		"script.sh":                       "#!/bin/sh\n",
 		"zones/Z/uppercase-sorts-first.x": "z\n",
 	})
-	if err := os.Symlink("../zoneward.yaml", filepath.Join(r.dir, "zones/link.yaml")); err != nil {
-		t.Fatal(err)
-	}
 	if err := os.Chmod(filepath.Join(r.dir, "script.sh"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +198,6 @@ func TestFSConformance(t *testing.T) {
 	if err := fstest.TestFS(fsys,
 		"zoneward.yaml", ".github/CODEOWNERS", "zones/a.yaml", "zones/a/www.yaml", "zones/a.b.yaml",
 		"zones/a-/deep/er/file.yaml", "empty-looking/.keep", "script.sh", "zones/Z/uppercase-sorts-first.x",
-		"zones/link.yaml",
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -215,20 +211,12 @@ func TestFSConformance(t *testing.T) {
 	for _, e := range ents {
 		names = append(names, e.Name())
 	}
-	if want := []string{"Z", "a", "a-", "a.b.yaml", "a.yaml", "link.yaml"}; !slices.Equal(names, want) {
+	if want := []string{"Z", "a", "a-", "a.b.yaml", "a.yaml"}; !slices.Equal(names, want) {
 		t.Errorf("ReadDir(zones) = %q, want %q", names, want)
 	}
 
-	// Modes: executable bit, and a symlink is never followed.
 	if fi, err := fs.Stat(fsys, "script.sh"); err != nil || fi.Mode() != 0o755 {
 		t.Errorf("script.sh: %v %v, want mode 0755", fi.Mode(), err)
-	}
-	fi, err := fs.Stat(fsys, "zones/link.yaml")
-	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-		t.Errorf("zones/link.yaml: %v %v, want a symlink", fi, err)
-	}
-	if got := mustRead(t, fsys, "zones/link.yaml"); got != "../zoneward.yaml" {
-		t.Errorf("zones/link.yaml reads %q, want its target's path", got)
 	}
 
 	for _, bad := range []string{"/zones", "zones/", "../x", "zones/../zones/a.yaml", ""} {
@@ -246,6 +234,90 @@ func TestFSConformance(t *testing.T) {
 	}
 	if _, err := fs.ReadDir(fsys, "zones/a.yaml"); err == nil {
 		t.Error("ReadDir of a file succeeded")
+	}
+}
+
+// TestNonRegularEntries commits a symbolic link to a file, one to a
+// directory, a link inside a directory and a submodule: each is reported
+// with its type, and none can be read, or read through.
+func TestNonRegularEntries(t *testing.T) {
+	r := newRepo(t)
+	const secret = "CLOUDFLARE_API_TOKEN=secret-never-printed"
+	outside := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(outside, []byte(secret+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := r.commit("files", map[string]string{"zoneward.yaml": "cfg\n", "zones/a.yaml": "a\n", "zones/d/x.yaml": "x\n"})
+	for link, target := range map[string]string{
+		"zones/out.yaml":  outside,
+		"zones/in.yaml":   "../zoneward.yaml",
+		"zones/alias":     "d",
+		"zones/d/up.yaml": "../../zoneward.yaml",
+		".zoneward":       t.TempDir(),
+	} {
+		if err := os.Symlink(target, filepath.Join(r.dir, link)); err != nil {
+			t.Skipf("symbolic links unavailable: %v", err)
+		}
+	}
+	r.git("add", "-A")
+	// A submodule is a gitlink entry: a commit of another repository.
+	r.git("update-index", "--add", "--cacheinfo", "160000,"+sub+",zones/sub.yaml")
+	r.git("commit", "-q", "-m", "links")
+	fsys, _, err := gitfs.Open(r.dir, "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	want := map[string]fs.FileMode{"a.yaml": 0, "alias": fs.ModeSymlink, "d": fs.ModeDir,
+		"in.yaml": fs.ModeSymlink, "out.yaml": fs.ModeSymlink, "sub.yaml": fs.ModeIrregular}
+	ents, err := fs.ReadDir(fsys, "zones")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != len(want) {
+		t.Errorf("ReadDir(zones) = %v, want %d entries", ents, len(want))
+	}
+	for _, e := range ents {
+		w := want[e.Name()]
+		fi, ierr := e.Info()
+		st, serr := fs.Stat(fsys, "zones/"+e.Name())
+		if e.Type() != w || e.IsDir() != (w == fs.ModeDir) || ierr != nil || fi.Mode().Type() != w || serr != nil || st.Mode().Type() != w {
+			t.Errorf("%s: Type %v, Info %v %v, Stat %v %v; want type %v", e.Name(), e.Type(), fi, ierr, st, serr, w)
+		}
+	}
+	if fi, err := fs.Stat(fsys, ".zoneward"); err != nil || fi.Mode().Type() != fs.ModeSymlink {
+		t.Errorf("Stat(.zoneward) = %v, %v; want a symlink", fi, err)
+	}
+
+	refused := map[string]string{ // path → the entry the error must name
+		"zones/out.yaml":     "zones/out.yaml",
+		"zones/in.yaml":      "zones/in.yaml",
+		"zones/d/up.yaml":    "zones/d/up.yaml",
+		"zones/sub.yaml":     "zones/sub.yaml",
+		"zones/alias":        "zones/alias",
+		"zones/alias/x.yaml": "zones/alias",
+		".zoneward/zones":    ".zoneward",
+	}
+	for name, entry := range refused {
+		for op, call := range map[string]func() error{
+			"Open":     func() error { _, err := fsys.Open(name); return err },
+			"ReadFile": func() error { _, err := fs.ReadFile(fsys, name); return err },
+			"ReadDir":  func() error { _, err := fs.ReadDir(fsys, name); return err },
+		} {
+			err := call()
+			var pe *fs.PathError
+			if err == nil || !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), `"`+entry+`" is `) ||
+				!errors.As(err, &pe) || pe.Path != name {
+				t.Errorf("%s(%s) = %v; want an *fs.PathError refusing %q", op, name, err, entry)
+				continue
+			}
+			if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "zoneward.yaml") {
+				t.Errorf("%s(%s) = %v: it shows the link's target", op, name, err)
+			}
+		}
+	}
+	if !strings.Contains(func() string { _, err := fs.ReadFile(fsys, "zones/sub.yaml"); return fmt.Sprint(err) }(), "submodule") {
+		t.Error("a submodule's refusal does not say it is one")
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/zoneward/zoneward/reconcile/outdir"
 )
 
 // Objects are written straight into one pack file per commit, not through
@@ -90,8 +92,12 @@ func (e *encoder) encode(typ plumbing.ObjectType, data []byte) packObject {
 }
 
 // writePack writes objs (distinct hashes) as .git/objects/pack/pack-*.pack
-// with its version 2 index. The index is renamed into place last, because
-// Git and go-git find packs through their index files.
+// with its version 2 index. The index is written last, with outdir's
+// atomic write, because Git and go-git find packs through their index
+// files; the pack, named after a checksum known only once it is written,
+// is renamed into place before, and the index's directory fsync makes that
+// rename durable too. The pack's own content is not synced: a generated
+// estate torn by a crash is generated again.
 func writePack(gitDir string, objs []packObject) error {
 	dir := filepath.Join(gitDir, "objects", "pack")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -168,19 +174,16 @@ func writePack(gitDir string, objs []packObject) error {
 	idxSum := sha1.Sum(idx.Bytes())
 	idx.Write(idxSum[:])
 
-	name := filepath.Join(dir, "pack-"+hex.EncodeToString(packSum))
-	if err := os.Rename(tmp.Name(), name+".pack"); err != nil {
+	name := "pack-" + hex.EncodeToString(packSum)
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name+".pack")); err != nil {
 		return err
 	}
-	return writeFileAtomic(name+".idx", idx.Bytes())
-}
-
-func writeFileAtomic(name string, data []byte) error {
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o444); err != nil {
+	d, err := outdir.Open(dir)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, name)
+	defer d.Close()
+	return d.WriteFile(name+".idx", idx.Bytes(), 0o444)
 }
 
 // treeNode is a directory being turned into tree objects.
