@@ -179,6 +179,19 @@ type GitHub struct {
 	Repository string `yaml:"repository"` // "owner/name"
 	TokenEnv   string `yaml:"token_env"`
 	APIURL     string `yaml:"api_url"`
+	// Access is the least repository role that keeps a tenant's grant
+	// alive: read (the default), triage or write; none turns the check
+	// off, for a public repository.
+	Access string    `yaml:"access"`
+	App    GitHubApp `yaml:"app"`
+}
+
+// GitHubApp authenticates as a GitHub App installation, in place of the
+// token in GitHub.TokenEnv, when AppID is set.
+type GitHubApp struct {
+	AppID          string `yaml:"app_id"`
+	InstallationID int64  `yaml:"installation_id"`
+	PrivateKeyEnv  string `yaml:"private_key_env"` // the variable holding the PEM private key
 }
 
 // Serve configures the `zoneward serve` daemon.
@@ -188,6 +201,7 @@ type Serve struct {
 	Schedule         string `yaml:"schedule"`
 	WebhookSecretEnv string `yaml:"webhook_secret_env"`
 	Remote           string `yaml:"remote"`
+	MetricsListen    string `yaml:"metrics_listen"` // serve /metrics here, not on Listen, when set
 	StateFile        string `yaml:"state_file"`
 }
 
@@ -202,7 +216,7 @@ func DefaultConfig() Config {
 			Revoked:    RevokedFreeze,
 			Unmanaged:  UnmanagedKeep,
 		},
-		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN"},
+		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN", Access: "read"},
 		Serve: Serve{
 			Listen:           ":8080",
 			Branch:           "main",
@@ -285,6 +299,14 @@ func (c *Config) check(root *yaml.Node) ErrorList {
 		if !strings.HasPrefix(a, "@") {
 			errs.Add(at("company", "admins"), "company.admins[%d]: %q is not a GitHub user or team; write it as in CODEOWNERS (\"@login\" or \"@org/team\")", i, a)
 		}
+	}
+	switch c.GitHub.Access {
+	case "read", "triage", "write", "none":
+	default:
+		errs.Add(at("github", "access"), "github.access is %q; use read, triage or write (the least role that keeps a tenant's grant), or none", c.GitHub.Access)
+	}
+	if a := c.GitHub.App; a != (GitHubApp{}) && (a.AppID == "" || a.InstallationID <= 0 || a.PrivateKeyEnv == "") {
+		errs.Add(at("github", "app"), "github.app needs app_id, installation_id and private_key_env")
 	}
 	if c.Serve.Schedule != "" {
 		if _, err := parseDurationOrCron(c.Serve.Schedule); err != nil {
