@@ -197,7 +197,7 @@ func checkPullRequest(cmd *cobra.Command, g *globals, o *checkOptions, l *loaded
 	}
 	logins := []string{strings.ToLower(strings.TrimPrefix(o.author, "@"))}
 	by := map[string]string{} // login → a commit of theirs, for the message
-	var unlinked []string // "commit's author" for commits nobody can be named for
+	var unlinked []string     // "commit's author" for commits nobody can be named for
 	if ev != nil {
 		switch {
 		case ghErr != nil:
