@@ -243,9 +243,35 @@ func checkPullRequest(cmd *cobra.Command, g *globals, o *checkOptions, l *loaded
 		errs = append(errs, aerrs...)
 	}
 	if gh != nil {
-		warnWriters(ctx, cmd, o.format, gh, baseRepo, append(tenantOwners(baseRepo, changed), atAll(logins)...))
+		owners := tenantOwners(baseRepo, changed)
+		for _, login := range logins {
+			if !isCompany(ctx, gh, baseRepo.Config.Company, login) && !slices.Contains(owners, "@"+login) {
+				owners = append(owners, "@"+login)
+			}
+		}
+		warnWriters(ctx, cmd, o.format, gh, owners)
 	}
 	return errs, nil
+}
+
+// isCompany reports whether login is a Company admin, by name or through
+// an admin team, as the author rule decides it. A failure to ask counts
+// as no: the warning it feeds is advice.
+func isCompany(ctx context.Context, gh *github.Client, c schema.Company, login string) bool {
+	if c.IsAdmin(login) {
+		return true
+	}
+	var teams []string
+	for _, a := range c.Admins {
+		if strings.Contains(a, "/") {
+			teams = append(teams, a)
+		}
+	}
+	if len(teams) == 0 {
+		return false
+	}
+	ok, err := gh.IsMember(ctx, login, teams)
+	return err == nil && ok
 }
 
 // mergeBase returns the best common ancestor of commits a and b.
@@ -274,16 +300,8 @@ func mergeBase(dir, a, b string) (string, error) {
 
 func shortSHA(sha string) string { return sha[:min(len(sha), 12)] }
 
-func atAll(logins []string) []string {
-	out := make([]string, len(logins))
-	for i, l := range logins {
-		out[i] = "@" + l
-	}
-	return out
-}
-
-// tenantOwners lists the CODEOWNERS owners of paths that are not Company
-// admins by name.
+// tenantOwners lists the CODEOWNERS owners of paths that company.admins
+// does not list: tenants, as grants count them.
 func tenantOwners(repo *schema.Repo, paths []string) []string {
 	var out []string
 	if repo.Owners == nil {
@@ -299,40 +317,22 @@ func tenantOwners(repo *schema.Repo, paths []string) []string {
 	return out
 }
 
-// warnWriters warns about the owners among owners that hold write access
-// or more to the repository and are not Company admins: they can push
-// commits onto other people's pull-request branches, so tenants should be
-// read collaborators. The warning is advice, so a failure to ask is a
-// note, not an error.
-func warnWriters(ctx context.Context, cmd *cobra.Command, format string, gh *github.Client, repo *schema.Repo, owners []string) {
-	var adminTeams []string
-	for _, a := range repo.Config.Company.Admins {
-		if strings.Contains(a, "/") {
-			adminTeams = append(adminTeams, a)
-		}
-	}
-	var ask []string
-	for _, o := range owners {
-		if repo.Config.Company.IsAdmin(o) {
-			continue
-		}
-		if !strings.Contains(o, "/") && len(adminTeams) > 0 {
-			if ok, err := gh.IsMember(ctx, o, adminTeams); err == nil && ok {
-				continue
-			}
-		}
-		ask = append(ask, o)
-	}
-	if len(ask) == 0 {
+// warnWriters warns about the tenant owners among owners that hold write
+// access or more to the repository: they can push commits onto other
+// people's pull-request branches, so tenants should be read collaborators
+// who open pull requests from forks. The warning is advice, so a failure
+// to ask is a note, not an error.
+func warnWriters(ctx context.Context, cmd *cobra.Command, format string, gh *github.Client, owners []string) {
+	if len(owners) == 0 {
 		return
 	}
-	roles, err := gh.Roles(ctx, ask)
+	roles, err := gh.Roles(ctx, owners)
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "zoneward: could not check tenants for write access: %v\n", err)
 		return
 	}
 	var writers []string
-	for _, o := range ask {
+	for _, o := range owners {
 		if r := roles[o]; r >= github.Write {
 			writers = append(writers, fmt.Sprintf("%s (%s)", o, r))
 		}
@@ -341,7 +341,8 @@ func warnWriters(ctx context.Context, cmd *cobra.Command, format string, gh *git
 		return
 	}
 	sort.Strings(writers)
-	msg := fmt.Sprintf("tenant owners with write access or more to %s: %s; they can push commits onto other people's pull-request branches: give tenants read access and let them open pull requests from forks", gh.Repository(), strings.Join(writers, ", "))
+	msg := fmt.Sprintf("tenant owners with write access or more to %s: %s; they can push commits onto other people's pull-request branches: give tenants read access and let them open pull requests from forks",
+		gh.Repository(), strings.Join(writers, ", "))
 	if format == "github" {
 		fmt.Fprintf(cmd.OutOrStdout(), "::warning::%s\n", ghData(msg))
 		return
