@@ -81,6 +81,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newStatusCmd(g),
 		newImportCmd(g),
 		newServeCmd(g),
+		newVersionCmd(),
 	)
 	return root
 }
