@@ -1,6 +1,10 @@
 package main
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"strings"
 	"testing"
@@ -66,5 +70,47 @@ func TestCheckWarnsAboutWriters(t *testing.T) {
 	code, out, errOut := zw(t, pr.runner, "check", "--rev", pr.head)
 	if code != 0 || !strings.Contains(out, "::warning::tenant owners with write access or more to acme/dns-zones: @alice (maintain)") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestGitHubAppFromConfig: with github.app, every call zoneward makes
+// authenticates as the App's installation, from the key in the variable
+// private_key_env names; a missing key says which variable to set.
+func TestGitHubAppFromConfig(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := newRepo(t)
+	srv := githubtest.NewServer("acme/dns-zones")
+	t.Cleanup(srv.Close)
+	srv.AddApp("31337", 42, &key.PublicKey)
+	for _, u := range []string{"alice", "bob", "dana", "erin"} {
+		srv.SetCollaborator(u, githubtest.Read)
+	}
+	edit(t, dir, "zoneward.yaml", "policy:\n", "github:\n  repository: acme/dns-zones\n  api_url: "+srv.URL+
+		"\n  app: {app_id: \"31337\", installation_id: 42, private_key_env: ZW_APP_KEY}\n\npolicy:\n")
+	commitAll(t, dir, "authenticate as the App")
+
+	t.Setenv("ZW_APP_KEY", "")
+	if code, _, errOut := zw(t, dir, "status", "--rev", "main"); code != exitError || !strings.Contains(errOut, "github.app.private_key_env names ZW_APP_KEY, which is not set") {
+		t.Errorf("status without the key: exit %d\n%s", code, errOut)
+	}
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	t.Setenv("ZW_APP_KEY", string(pemKey))
+	code, out, errOut := zw(t, dir, "status", "--rev", "main")
+	if code != 0 || !strings.HasSuffix(grepLines(out, "zones/acme.dev/erin.yaml"), "active") {
+		t.Fatalf("status as the App: exit %d\n%s%s", code, out, errOut)
+	}
+	srv.RemoveCollaborator("erin")
+	_, out, _ = zw(t, dir, "status", "--rev", "main")
+	if !strings.Contains(grepLines(out, "zones/acme.dev/erin.yaml"), "revoked") {
+		t.Errorf("erin's removal not seen through the App:\n%s", out)
+	}
+	if n := srv.Minted(); n != 2 {
+		t.Errorf("%d installation tokens minted for two runs, want 2 (one each)", n)
+	}
+	if strings.Contains(out+errOut, "PRIVATE KEY") {
+		t.Error("the private key was printed")
 	}
 }

@@ -461,12 +461,14 @@ func TestServeRemoteCredentials(t *testing.T) {
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://u:pw@github.com/acme/z.git":    "https://u:xxxxx@github.com/acme/z.git",
-		"https://tok@github.com/acme/z.git":     "https://tok@github.com/acme/z.git",
-		"https://u:p w@host:bad/x":              "https://xxxxx@host:bad/x",
+		"https://ghp_token@github.com/acme/z":   "https://xxxxx@github.com/acme/z",
+		"https://u:p w@host:bad/x":              "https://u:xxxxx@host:bad/x",
 		"git@github.com:acme/z.git":             "git@github.com:acme/z.git",
 		"/srv/git/zones.git":                    "/srv/git/zones.git",
+		"https://github.com/acme/z.git":         "https://github.com/acme/z.git",
 		"https://u:p%40ss@host/z.git?x=1#frag":  "https://u:xxxxx@host/z.git?x=1#frag",
-		"http://a:b@c:d@host.invalid:bad/x.git": "http://xxxxx@host.invalid:bad/x.git",
+		"http://a:b@c:d@host.invalid:bad/x.git": "http://a:xxxxx@host.invalid:bad/x.git",
+		"#://:pw@":                              "#://:xxxxx@",
 	} {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
@@ -535,4 +537,27 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// FuzzRedactURL: a password in a URL-like string never survives
+// redaction.
+func FuzzRedactURL(f *testing.F) {
+	for _, s := range []string{"https://u:@host/x", "http://a:b@c:d@h/x", "https://u:p w@host:bad/x", "ssh://git:p@h:22/r", "https://u:p%40@h/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		const secret = "Zz9SECRETzZ9"
+		scheme, rest, ok := strings.Cut(s, "://")
+		if !ok {
+			return
+		}
+		user, host, ok := strings.Cut(rest, "@")
+		if !ok || strings.Contains(host, secret) || strings.Contains(scheme, secret) {
+			return
+		}
+		in := scheme + "://" + user + ":" + secret + "@" + host
+		if out := redactURL(in); strings.Contains(out, secret) {
+			t.Errorf("redactURL(%q) = %q keeps the password", in, out)
+		}
+	})
 }

@@ -236,18 +236,26 @@ func remoteAuth(remote string) (string, transport.AuthMethod, error) {
 	return remote, auth, err
 }
 
-// redactURL hides the password of a URL ("https://user:xxxxx@host/…") and
-// anything that could be one in a string that does not parse as a URL.
+// redactURL hides the credentials of a URL for printing:
+// "https://user:xxxxx@host/…", or "https://xxxxx@host/…" when the user
+// information has no password, since a token alone is accepted as a user
+// name too. It does not rely on the string parsing as a URL: whatever lies
+// between "://" and the last "@" is treated as user information, so a
+// malformed URL, whose parse would put the password in a path or a
+// fragment, is redacted too.
 func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s // a path, or "git@host:repo", which holds no password
 	}
-	if scheme, rest, ok := strings.Cut(s, "://"); ok {
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			return scheme + "://xxxxx@" + rest[at+1:]
-		}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return s
 	}
-	return s
+	if user, _, hasPassword := strings.Cut(rest[:at], ":"); hasPassword {
+		return scheme + "://" + user + ":xxxxx@" + rest[at+1:]
+	}
+	return scheme + "://xxxxx@" + rest[at+1:]
 }
 
 // openOrClone opens the repository at dir, or makes it an empty one with
