@@ -46,18 +46,109 @@ func parseOwner(s string) (o owner, ok bool) {
 	return owner{login: strings.ToLower(name)}, true
 }
 
+// Role is a level of access to a repository, in the order GitHub's base
+// roles grant more (https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization).
+// A team's "pull" and "push" permissions are Read and Write.
+type Role int
+
+// Roles, from none to admin.
+const (
+	NoAccess Role = iota
+	Read
+	Triage
+	Write
+	Maintain
+	Admin
+)
+
+var roleNames = [...]string{"none", "read", "triage", "write", "maintain", "admin"}
+
+// String returns the role as zoneward.yaml and GitHub's role_name spell it.
+func (r Role) String() string {
+	if r < NoAccess || r > Admin {
+		return fmt.Sprintf("Role(%d)", int(r))
+	}
+	return roleNames[r]
+}
+
+// ParseRole parses a role name: none, read, triage, write, maintain or
+// admin, and GitHub's team permissions pull and push. Any other name,
+// such as a custom role's, gives ok false.
+func ParseRole(s string) (r Role, ok bool) {
+	switch strings.ToLower(s) {
+	case "pull":
+		return Read, true
+	case "push":
+		return Write, true
+	}
+	for i, n := range roleNames {
+		if strings.EqualFold(s, n) {
+			return Role(i), true
+		}
+	}
+	return NoAccess, false
+}
+
+// roleOf is the highest role any of GitHub's descriptions of one grant
+// gives: the permissions object (the base role), role_name (the highest
+// role after teams, organization and enterprise grants, a custom role's
+// name when one applies) and the legacy permission field, which folds
+// triage into read and maintain into write and so can only understate.
+func roleOf(perms map[string]bool, names ...string) Role {
+	r := NoAccess
+	for _, p := range []struct {
+		key  string
+		role Role
+	}{{"pull", Read}, {"triage", Triage}, {"push", Write}, {"maintain", Maintain}, {"admin", Admin}} {
+		if perms[p.key] {
+			r = max(r, p.role)
+		}
+	}
+	for _, n := range names {
+		if nr, ok := ParseRole(n); ok {
+			r = max(r, nr)
+		}
+	}
+	return r
+}
+
 // CanWrite reports, for each of owners (CODEOWNERS owners: "@login",
-// "@org/team" or an email), whether it may still write to the repository.
-// It implements schema.Access. The map has an entry for every owner asked,
-// keyed as written.
+// "@org/team" or an email), whether it still holds the access that keeps
+// a grant alive: [Options.Access], read by default. It implements
+// schema.Access, whose method name predates the setting. The map has an
+// entry for every owner asked, keyed as written; see [Client.Roles] for
+// how the answer is found and what an error means.
+func (c *Client) CanWrite(ctx context.Context, owners []string) (map[string]bool, error) {
+	if c.access == NoAccess {
+		// No check: CODEOWNERS alone decides, and GitHub is not asked.
+		can := make(map[string]bool, len(owners))
+		for _, o := range owners {
+			can[o] = true
+		}
+		return can, nil
+	}
+	roles, err := c.Roles(ctx, owners)
+	if err != nil {
+		return nil, err
+	}
+	can := make(map[string]bool, len(roles))
+	for o, r := range roles {
+		can[o] = r >= c.access
+	}
+	return can, nil
+}
+
+// Roles returns, for each of owners (CODEOWNERS owners: "@login",
+// "@org/team" or an email), the role it holds on the repository. The map
+// has an entry for every owner asked, keyed as written.
 //
-// A user may write while they have the write, maintain or admin role; a
-// team while it has push, maintain or admin permission. Logins and team
-// slugs compare case-insensitively. A team of another organization than
-// the repository's owner cannot have access to it. An email owner counts
-// as having no access: GitHub resolves emails to users only through
-// search of public addresses, which is neither cheap nor reliable, so
-// write the login in CODEOWNERS.
+// A user's role is their highest, from any grant; a team's is its
+// permission on the repository. Logins and team slugs compare
+// case-insensitively. A team of another organization than the
+// repository's owner cannot have access to it. An email owner counts as
+// NoAccess: GitHub resolves emails to users only through search of public
+// addresses, which is neither cheap nor reliable, so write the login in
+// CODEOWNERS.
 //
 // To spend little of GitHub's 5,000 requests an hour with tens of
 // thousands of owners, it reads the repository's collaborators and teams
@@ -71,13 +162,13 @@ func parseOwner(s string) (o owner, ok bool) {
 // skipped tenant must not be revoked.
 //
 // Any failure — a 5xx, an exhausted rate limit, the network — is an error,
-// never "no access", so that an outage of GitHub revokes nothing.
-func (c *Client) CanWrite(ctx context.Context, owners []string) (map[string]bool, error) {
-	can := make(map[string]bool, len(owners))
+// never NoAccess, so that an outage of GitHub revokes nothing.
+func (c *Client) Roles(ctx context.Context, owners []string) (map[string]Role, error) {
+	roles := make(map[string]Role, len(owners))
 	users := map[string][]string{} // lowercase login → owners as written
 	teams := map[string][]string{} // lowercase slug → owners as written
 	for _, s := range owners {
-		can[s] = false
+		roles[s] = NoAccess
 		o, ok := parseOwner(s)
 		switch {
 		case !ok:
@@ -87,28 +178,28 @@ func (c *Client) CanWrite(ctx context.Context, owners []string) (map[string]bool
 			teams[o.slug] = append(teams[o.slug], s)
 		}
 	}
-	set := func(byName map[string][]string, access map[string]bool) {
-		for name, ok := range access {
+	set := func(byName map[string][]string, found map[string]Role) {
+		for name, r := range found {
 			for _, s := range byName[name] {
-				can[s] = ok
+				roles[s] = r
 			}
 		}
 	}
 	if len(users) > 0 {
-		access, err := c.userAccess(ctx, keys(users))
+		found, err := c.userRoles(ctx, keys(users))
 		if err != nil {
 			return nil, err
 		}
-		set(users, access)
+		set(users, found)
 	}
 	if len(teams) > 0 {
-		access, err := c.teamAccess(ctx, keys(teams))
+		found, err := c.teamRoles(ctx, keys(teams))
 		if err != nil {
 			return nil, err
 		}
-		set(teams, access)
+		set(teams, found)
 	}
-	return can, nil
+	return roles, nil
 }
 
 func keys(m map[string][]string) []string {
@@ -119,15 +210,10 @@ func keys(m map[string][]string) []string {
 	return out
 }
 
-// writes reports whether a permissions object allows pushing.
-func writes(perms map[string]bool) bool {
-	return perms["push"] || perms["maintain"] || perms["admin"]
-}
-
-// userAccess answers for lowercase logins.
-func (c *Client) userAccess(ctx context.Context, logins []string) (map[string]bool, error) {
-	access := make(map[string]bool, len(logins))
-	want := func() int { return len(logins) - len(access) }
+// userRoles answers for lowercase logins.
+func (c *Client) userRoles(ctx context.Context, logins []string) (map[string]Role, error) {
+	found := make(map[string]Role, len(logins))
+	want := func() int { return len(logins) - len(found) }
 	asked := index(logins)
 	path := fmt.Sprintf("repos/%s/%s/collaborators?affiliation=all&per_page=%d", c.owner, c.repo, perPage)
 	pages, complete, err := c.list(ctx, collaboratorsList, path, want, func(body []byte) error {
@@ -140,17 +226,9 @@ func (c *Client) userAccess(ctx context.Context, logins []string) (map[string]bo
 			if _, ok := asked[login]; !ok {
 				continue
 			}
-			ok := writes(u.Permissions)
-			if u.Permissions == nil {
-				// Without the permissions object, the role decides;
-				// custom roles inherit from a base role GitHub reports in
-				// permissions, so this is only a fallback.
-				switch u.GetRoleName() {
-				case "write", "maintain", "admin":
-					ok = true
-				}
-			}
-			access[login] = ok
+			// Being listed is at least read access, whatever custom
+			// role name and permissions GitHub reports.
+			found[login] = max(Read, roleOf(u.Permissions, u.GetRoleName()))
 		}
 		return nil
 	})
@@ -158,21 +236,21 @@ func (c *Client) userAccess(ctx context.Context, logins []string) (map[string]bo
 		return nil, fmt.Errorf("listing collaborators of %s: %w", c.Repository(), err)
 	}
 	for _, login := range logins {
-		if _, ok := access[login]; ok {
+		if _, ok := found[login]; ok {
 			continue
 		}
 		if complete && pages == 1 {
 			// One page is a consistent snapshot: absent means no access.
-			access[login] = false
+			found[login] = NoAccess
 			continue
 		}
-		ok, err := c.userPermission(ctx, login)
+		r, err := c.userRole(ctx, login)
 		if err != nil {
 			return nil, err
 		}
-		access[login] = ok
+		found[login] = r
 	}
-	return access, nil
+	return found, nil
 }
 
 // index makes a set of names.
@@ -184,33 +262,24 @@ func index(names []string) map[string]struct{} {
 	return m
 }
 
-// userPermission asks about one user.
-func (c *Client) userPermission(ctx context.Context, login string) (bool, error) {
+// userRole asks about one user.
+func (c *Client) userRole(ctx context.Context, login string) (Role, error) {
 	p, _, err := c.gh.Repositories.GetPermissionLevel(ctx, c.owner, c.repo, login)
 	if err != nil {
 		// 404: no such user. The repository itself answered the listing
 		// before we got here, so the 404 is not about it.
 		if statusOf(err) == http.StatusNotFound {
-			return false, nil
+			return NoAccess, nil
 		}
-		return false, fmt.Errorf("reading permission of %q on %s: %w", login, c.Repository(), err)
+		return NoAccess, fmt.Errorf("reading permission of %q on %s: %w", login, c.Repository(), err)
 	}
-	// "permission" folds maintain into write; role_name keeps it.
-	switch p.GetPermission() {
-	case "write", "admin":
-		return true, nil
-	}
-	switch p.GetRoleName() {
-	case "write", "maintain", "admin":
-		return true, nil
-	}
-	return writes(p.GetUser().Permissions), nil
+	return roleOf(p.GetUser().Permissions, p.GetPermission(), p.GetRoleName()), nil
 }
 
-// teamAccess answers for lowercase slugs of teams of the repository's owner.
-func (c *Client) teamAccess(ctx context.Context, slugs []string) (map[string]bool, error) {
-	access := make(map[string]bool, len(slugs))
-	want := func() int { return len(slugs) - len(access) }
+// teamRoles answers for lowercase slugs of teams of the repository's owner.
+func (c *Client) teamRoles(ctx context.Context, slugs []string) (map[string]Role, error) {
+	found := make(map[string]Role, len(slugs))
+	want := func() int { return len(slugs) - len(found) }
 	asked := index(slugs)
 	path := fmt.Sprintf("repos/%s/%s/teams?per_page=%d", c.owner, c.repo, perPage)
 	pages, complete, err := c.list(ctx, teamsList, path, want, func(body []byte) error {
@@ -223,12 +292,7 @@ func (c *Client) teamAccess(ctx context.Context, slugs []string) (map[string]boo
 			if _, ok := asked[slug]; !ok {
 				continue
 			}
-			ok := writes(t.Permissions)
-			switch t.GetPermission() {
-			case "push", "maintain", "admin":
-				ok = true
-			}
-			access[slug] = ok
+			found[slug] = roleOf(t.Permissions, t.GetPermission())
 		}
 		return nil
 	})
@@ -236,35 +300,35 @@ func (c *Client) teamAccess(ctx context.Context, slugs []string) (map[string]boo
 		return nil, fmt.Errorf("listing teams of %s: %w", c.Repository(), err)
 	}
 	for _, slug := range slugs {
-		if _, ok := access[slug]; ok {
+		if _, ok := found[slug]; ok {
 			continue
 		}
 		if complete && pages == 1 {
-			access[slug] = false
+			found[slug] = NoAccess
 			continue
 		}
-		ok, err := c.teamPermission(ctx, slug)
+		r, err := c.teamRole(ctx, slug)
 		if err != nil {
 			return nil, err
 		}
-		access[slug] = ok
+		found[slug] = r
 	}
-	return access, nil
+	return found, nil
 }
 
-// teamPermission asks about one team of the repository's owner.
-func (c *Client) teamPermission(ctx context.Context, slug string) (bool, error) {
+// teamRole asks about one team of the repository's owner.
+func (c *Client) teamRole(ctx context.Context, slug string) (Role, error) {
 	r, _, err := c.gh.Teams.IsTeamRepoBySlug(ctx, c.owner, slug, c.owner, c.repo)
 	if err != nil {
 		// 404: the team does not manage the repository, or does not
 		// exist. Note that a secret team the token cannot see looks the
 		// same.
 		if statusOf(err) == http.StatusNotFound {
-			return false, nil
+			return NoAccess, nil
 		}
-		return false, fmt.Errorf("reading permission of team %q on %s: %w", c.owner+"/"+slug, c.Repository(), err)
+		return NoAccess, fmt.Errorf("reading permission of team %q on %s: %w", c.owner+"/"+slug, c.Repository(), err)
 	}
-	return writes(r.Permissions), nil
+	return roleOf(r.Permissions, r.GetRoleName()), nil
 }
 
 // list reads a bulk listing page by page from path, handing each page's

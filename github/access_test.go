@@ -32,9 +32,17 @@ func newServer(t *testing.T) *githubtest.Server {
 	return s
 }
 
+// newClient returns a client that requires write access, the level the
+// tests named CanWrite were written for; TestAccessLevels covers every
+// setting of github.access.
 func newClient(t *testing.T, s *githubtest.Server) *github.Client {
 	t.Helper()
-	c, err := github.New(github.Options{Repository: repository, Token: token, APIURL: s.URL, HTTPClient: s.Client()})
+	return newClientAccess(t, s, "write")
+}
+
+func newClientAccess(t *testing.T, s *githubtest.Server, access string) *github.Client {
+	t.Helper()
+	c, err := github.New(github.Options{Repository: repository, Token: token, APIURL: s.URL, HTTPClient: s.Client(), Access: access})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,9 +20,18 @@ import (
 type Options struct {
 	// Repository is the zones repository, "owner/name".
 	Repository string
-	// Token authenticates requests. It is sent only in the Authorization
-	// header and never appears in errors.
+	// Token authenticates requests: a fine-grained personal access token,
+	// or an installation token minted elsewhere (actions/create-github-app-token).
+	// It is sent only in the Authorization header and never appears in
+	// errors. Leave it empty when App is set.
 	Token string
+	// App, when set, authenticates as a GitHub App installation, minting
+	// installation tokens as they expire.
+	App *App
+	// Access is the least role ("read", "triage", "write"; "none" turns
+	// the check off) with which an owner keeps a grant alive; empty means
+	// read. See [Client.CanWrite].
+	Access string
 	// APIURL is the REST API root: empty for api.github.com, or for GitHub
 	// Enterprise Server "https://HOST/api/v3".
 	APIURL string
@@ -39,6 +48,7 @@ type Options struct {
 type Client struct {
 	gh          *gogithub.Client
 	owner, repo string
+	access      Role
 
 	// mu guards pages.
 	mu sync.Mutex
@@ -81,11 +91,29 @@ func New(opts Options) (*Client, error) {
 	if !ok || !loginRE.MatchString(owner) || !repoRE.MatchString(repo) || repo == "." || repo == ".." {
 		return nil, fmt.Errorf("github: repository %q is not \"owner/name\"", opts.Repository)
 	}
+	var access Role
+	switch opts.Access {
+	case "", "read":
+		access = Read
+	case "triage":
+		access = Triage
+	case "write":
+		access = Write
+	case "none":
+		access = NoAccess
+	default:
+		// Maintain and admin are Company roles: a tenant who needs them
+		// to keep a grant could rewrite the repository's settings.
+		return nil, fmt.Errorf("github: access %q: use read, triage, write or none", opts.Access)
+	}
+	if opts.App != nil && opts.Token != "" {
+		return nil, errors.New("github: give a token or an App, not both")
+	}
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: defaultTimeout}
 	}
-	gh := gogithub.NewClient(hc)
+	base, _ := url.Parse(defaultAPIURL)
 	if opts.APIURL != "" {
 		u, err := url.Parse(opts.APIURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -95,13 +123,27 @@ func New(opts Options) (*Client, error) {
 		if !strings.HasSuffix(u.Path, "/") {
 			u.Path += "/"
 		}
-		gh.BaseURL = u
+		base = u
 	}
+	if opts.App != nil {
+		t, err := newAppTransport(*opts.App, base, repo, hc.Transport)
+		if err != nil {
+			return nil, err
+		}
+		c := *hc
+		c.Transport = t
+		hc = &c
+	}
+	gh := gogithub.NewClient(hc)
+	gh.BaseURL = base
 	if opts.Token != "" {
 		gh = gh.WithAuthToken(opts.Token)
 	}
-	return &Client{gh: gh, owner: owner, repo: repo, pages: map[string][]page{}}, nil
+	return &Client{gh: gh, owner: owner, repo: repo, access: access, pages: map[string][]page{}}, nil
 }
+
+// defaultAPIURL is GitHub.com's REST API root, go-github's default too.
+const defaultAPIURL = "https://api.github.com/"
 
 // Repository returns the repository the client works on, "owner/name".
 func (c *Client) Repository() string { return c.owner + "/" + c.repo }

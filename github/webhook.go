@@ -2,6 +2,7 @@ package github
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +27,8 @@ const maxPayload = 25 << 20
 // the delivery ID (X-GitHub-Delivery) and the JSON payload. A missing or
 // wrong signature is [ErrBadSignature]; the SHA-1 X-Hub-Signature alone is
 // not accepted. An empty secret is an error, since it would accept any
-// request. It consumes r.Body.
+// request. A body over GitHub's 25 MB cap is an *http.MaxBytesError. It
+// consumes r.Body.
 func VerifyWebhook(r *http.Request, secret []byte) (eventType, deliveryID string, payload []byte, err error) {
 	if len(secret) == 0 {
 		return "", "", nil, errors.New("verifying webhook: the webhook secret is empty")
@@ -38,7 +40,7 @@ func VerifyWebhook(r *http.Request, secret []byte) (eventType, deliveryID string
 	if err != nil || (ct != "application/json" && ct != "application/x-www-form-urlencoded") {
 		return "", "", nil, fmt.Errorf("verifying webhook: unsupported Content-Type %q", r.Header.Get("Content-Type"))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxPayload))
+	body, err := readBody(r)
 	if err != nil {
 		return "", "", nil, fmt.Errorf("verifying webhook: reading body: %w", err)
 	}
@@ -55,51 +57,94 @@ func VerifyWebhook(r *http.Request, secret []byte) (eventType, deliveryID string
 	return eventType, gogithub.DeliveryID(r), payload, nil
 }
 
-// defaultDeliveries is how many delivery IDs a zero Deliveries remembers.
+// readBody reads at most maxPayload bytes of r's body. A body that
+// declares its length is read into one buffer of that size, so that a
+// 25 MB payload costs 25 MB and not the doubling of a growing buffer; a
+// declared length over the limit is refused before anything is read. In
+// both cases the error is an *http.MaxBytesError.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > maxPayload {
+		return nil, &http.MaxBytesError{Limit: maxPayload}
+	}
+	body := http.MaxBytesReader(nil, r.Body, maxPayload)
+	if r.ContentLength <= 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// defaultDeliveries is how many deliveries a zero Deliveries remembers.
 // GitHub redelivers within hours; at a few deliveries a minute this covers
-// days.
+// days, in about 2 MB.
 const defaultDeliveries = 10000
 
-// Deliveries remembers the most recent webhook delivery IDs so that a
-// redelivered event is handled once. The zero value remembers 10,000. It
-// is safe for concurrent use.
+// Deliveries remembers the most recent webhook deliveries so that each is
+// handled once. A delivery is a duplicate when its X-GitHub-Delivery ID or
+// its payload was seen before: the ID is not covered by the signature, so
+// anyone who captured one signed delivery could otherwise replay it with
+// fresh IDs, and every payload GitHub sends differs from every other (a
+// push names its commits and the time). The zero value remembers 10,000
+// deliveries. It is safe for concurrent use.
 type Deliveries struct {
-	// Max is how many IDs to remember; 0 means 10,000. Set it before first
-	// use.
+	// Max is how many deliveries to remember; 0 means 10,000. Set it
+	// before first use.
 	Max int
 
 	// mu guards seen, ring and next.
 	mu   sync.Mutex
-	seen map[string]struct{}
-	ring []string // IDs in arrival order, oldest at next once full
+	seen map[delivery]struct{}
+	ring []delivery // keys in arrival order, oldest at next once full
 	next int
 }
 
-// Seen records id and reports whether it had been recorded before and not
-// yet forgotten. An empty id is never a duplicate and is not recorded.
-func (d *Deliveries) Seen(id string) bool {
-	if id == "" {
-		return false
+// delivery is a key of Deliveries: an ID, or a payload's SHA-256.
+type delivery struct {
+	id  string
+	sum [sha256.Size]byte
+}
+
+// Seen records a delivery with the given ID (X-GitHub-Delivery) and
+// verified payload, and reports whether either had been recorded before
+// and not yet forgotten. An empty ID is not recorded; the payload always
+// is.
+func (d *Deliveries) Seen(id string, payload []byte) bool {
+	keys := []delivery{{sum: sha256.Sum256(payload)}}
+	if id != "" {
+		keys = append(keys, delivery{id: id})
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, ok := d.seen[id]; ok {
+	dup := false
+	for _, k := range keys {
+		if _, ok := d.seen[k]; ok {
+			dup = true
+		}
+	}
+	if dup {
 		return true
 	}
+	// Each delivery takes up to two keys.
 	limit := d.Max
 	if limit <= 0 {
 		limit = defaultDeliveries
 	}
+	limit *= 2
 	if d.seen == nil {
-		d.seen = map[string]struct{}{}
+		d.seen = map[delivery]struct{}{}
 	}
-	if len(d.ring) < limit {
-		d.ring = append(d.ring, id)
-	} else {
-		delete(d.seen, d.ring[d.next])
-		d.ring[d.next] = id
-		d.next = (d.next + 1) % limit
+	for _, k := range keys {
+		if len(d.ring) < limit {
+			d.ring = append(d.ring, k)
+		} else {
+			delete(d.seen, d.ring[d.next])
+			d.ring[d.next] = k
+			d.next = (d.next + 1) % limit
+		}
+		d.seen[k] = struct{}{}
 	}
-	d.seen[id] = struct{}{}
 	return false
 }

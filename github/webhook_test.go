@@ -93,28 +93,41 @@ func TestVerifyWebhookBadSignature(t *testing.T) {
 
 func TestDeliveries(t *testing.T) {
 	var d github.Deliveries
-	if d.Seen("a") {
+	if d.Seen("a", []byte("payload a")) {
 		t.Error("first a: duplicate")
 	}
-	if !d.Seen("a") {
+	if !d.Seen("a", []byte("payload a")) {
 		t.Error("second a: not a duplicate")
 	}
-	if d.Seen("") || d.Seen("") {
-		t.Error("an empty ID counted as a duplicate")
+	// The delivery ID is not signed: the same payload under a fresh ID
+	// is a replay.
+	if !d.Seen("fresh-id", []byte("payload a")) {
+		t.Error("a replayed payload with a fresh ID: not a duplicate")
+	}
+	// A redelivery of an ID with another body is a duplicate too.
+	if !d.Seen("a", []byte("payload a, changed")) {
+		t.Error("a known ID with another payload: not a duplicate")
+	}
+	if d.Seen("", []byte("no id 1")) || d.Seen("", []byte("no id 2")) {
+		t.Error("distinct payloads without an ID counted as duplicates")
+	}
+	if !d.Seen("", []byte("no id 1")) {
+		t.Error("a payload without an ID seen twice: not a duplicate")
 	}
 
 	small := github.Deliveries{Max: 2}
 	for _, id := range []string{"1", "2", "3"} {
-		if small.Seen(id) {
+		if small.Seen(id, []byte("body "+id)) {
 			t.Errorf("first %s: duplicate", id)
 		}
 	}
-	// "1" fell out when "3" arrived; "2" and "3" are remembered.
-	if !small.Seen("3") || !small.Seen("2") {
-		t.Error("recent IDs forgotten")
+	// "1" fell out when "3" arrived, ID and payload; "2" and "3" are
+	// remembered.
+	if !small.Seen("3", []byte("x")) || !small.Seen("x", []byte("body 2")) {
+		t.Error("recent deliveries forgotten")
 	}
-	if small.Seen("1") {
-		t.Error("oldest ID still remembered past Max")
+	if small.Seen("1", []byte("body 1")) {
+		t.Error("oldest delivery still remembered past Max")
 	}
 }
 
@@ -127,7 +140,7 @@ func TestDeliveriesConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range 500 {
 				// Every goroutine delivers the same 500 IDs.
-				if !d.Seen(fmt.Sprint(i)) {
+				if !d.Seen(fmt.Sprint(i), []byte(fmt.Sprint("payload ", i))) {
 					mu.Lock()
 					fresh++
 					mu.Unlock()

@@ -206,6 +206,19 @@ type GitHub struct {
 	Repository string `yaml:"repository"` // "owner/name"
 	TokenEnv   string `yaml:"token_env"`
 	APIURL     string `yaml:"api_url"`
+	// Access is the least repository role that keeps a tenant's grant
+	// alive: read (the default), triage or write; none turns the check
+	// off, for a public repository.
+	Access string    `yaml:"access"`
+	App    GitHubApp `yaml:"app"`
+}
+
+// GitHubApp authenticates as a GitHub App installation, in place of the
+// token in GitHub.TokenEnv, when AppID is set.
+type GitHubApp struct {
+	AppID          string `yaml:"app_id"`
+	InstallationID int64  `yaml:"installation_id"`
+	PrivateKeyEnv  string `yaml:"private_key_env"` // the variable holding the PEM private key
 }
 
 // Serve configures the `zoneward serve` daemon.
@@ -215,6 +228,7 @@ type Serve struct {
 	Schedule         string `yaml:"schedule"`
 	WebhookSecretEnv string `yaml:"webhook_secret_env"`
 	Remote           string `yaml:"remote"`
+	MetricsListen    string `yaml:"metrics_listen"` // serve /metrics here, not on Listen, when set
 	StateFile        string `yaml:"state_file"`
 }
 
@@ -251,7 +265,7 @@ func DefaultConfig() Config {
 			Limits:            DefaultLimits(),
 		},
 		Audit:  Audit{IssueLabel: "zoneward-audit"},
-		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN"},
+		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN", Access: "read"},
 		Serve: Serve{
 			Listen:           ":8080",
 			Branch:           "main",
@@ -350,6 +364,14 @@ func (c *Config) check(root *yaml.Node) ErrorList {
 		}
 	}
 	errs = append(errs, c.checkGuard(at)...)
+	switch c.GitHub.Access {
+	case "read", "triage", "write", "none":
+	default:
+		errs.Add(at("github", "access"), "github.access is %q; use read, triage or write (the least role that keeps a tenant's grant), or none", c.GitHub.Access)
+	}
+	if a := c.GitHub.App; a != (GitHubApp{}) && (a.AppID == "" || a.InstallationID <= 0 || a.PrivateKeyEnv == "") {
+		errs.Add(at("github", "app"), "github.app needs app_id, installation_id and private_key_env")
+	}
 	if c.Serve.Schedule != "" {
 		if _, err := parseDurationOrCron(c.Serve.Schedule); err != nil {
 			errs.Add(at("serve", "schedule"), "serve.schedule %q: %v", c.Serve.Schedule, err)

@@ -21,7 +21,7 @@ type Grant struct {
 const (
 	ReasonNoOwners   = "no CODEOWNERS line gives it an owner"
 	ReasonAdminsOnly = "its only owners are Company admins"
-	ReasonNoAccess   = "no owner still has write access to the repository"
+	ReasonNoAccess   = "no owner still has the repository access github.access requires"
 	// ReasonUnknown: with access checks on, the only tenant owners are
 	// not GitHub users or teams (an email address, a malformed name), so
 	// nobody can be shown to hold write access.

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"sort"
 	"strings"
 
+	gogit "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/spf13/cobra"
 
 	"github.com/zoneward/zoneward/github"
@@ -28,9 +33,14 @@ func newCheckCmd(g *globals) *cobra.Command {
 every problem at once as file:line:col: message.
 
 With --base REV --author LOGIN it also enforces the pull-request rule: every zone file
-added, changed or deleted since REV must be owned by LOGIN in REV's CODEOWNERS, or
-LOGIN must be a Company admin; changes to zoneward.yaml, CODEOWNERS or .github/ need
-a Company admin.`,
+the revision read changes since its merge base with REV must be owned by LOGIN in REV's
+CODEOWNERS, or LOGIN must be a Company admin; changes to zoneward.yaml, CODEOWNERS or
+.github/ need a Company admin.
+
+In a GitHub Actions pull_request or pull_request_target run, the event names the pull
+request: its base commit and author are used, --rev must be its head commit (the
+working tree is never trusted there), and, with zoneward.yaml's github block, the
+rule applies to every login that authored or committed one of its commits too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runCheck(cmd, g, o) },
 	}
@@ -47,17 +57,20 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 	if os.Getenv("GITHUB_ACTIONS") == "true" && !cmd.Flags().Changed("format") {
 		o.format = "github"
 	}
-	if o.base == "" && o.author == "" && strings.HasPrefix(os.Getenv("GITHUB_EVENT_NAME"), "pull_request") {
-		ev, err := github.ReadEvent(os.Getenv("GITHUB_EVENT_PATH"))
-		if err != nil {
-			return err
-		}
-		o.base, o.author = ev.BaseSHA, ev.Author
-	}
 	switch o.format {
 	case "text", "github", "json":
 	default:
 		return fmt.Errorf("--format %q: use text, github or json", o.format)
+	}
+	var ev *github.Event
+	if name := os.Getenv("GITHUB_EVENT_NAME"); strings.HasPrefix(name, "pull_request") {
+		var err error
+		if ev, err = github.ReadEvent(os.Getenv("GITHUB_EVENT_PATH")); err != nil {
+			return err
+		}
+		if err := eventRevisions(g, o, ev, name); err != nil {
+			return err
+		}
 	}
 	if (o.base == "") != (o.author == "") {
 		return fmt.Errorf("--base and --author go together")
@@ -76,26 +89,7 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 		}
 	}
 	if o.base != "" {
-		base, _, _, err := openRepo(&globals{repo: g.repo, rev: o.base})
-		if err != nil {
-			return fmt.Errorf("--base: %w", err)
-		}
-		defer closeFS(base)
-		baseRepo, err := schema.Load(base, schema.LoadOptions{})
-		if err != nil {
-			return fmt.Errorf("--base %s: %w", o.base, err)
-		}
-		changed, err := schema.ChangedFiles(base, l.fsys)
-		if err != nil {
-			return err
-		}
-		var teams schema.Teams
-		if gh, err := newGitHub(baseRepo.Config.GitHub); err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "zoneward: team membership not checked (%v); only owners named as users count\n", err)
-		} else if gh != nil {
-			teams = gh
-		}
-		aerrs, err := schema.CheckAuthor(cmd.Context(), baseRepo, changed, o.author, teams)
+		aerrs, err := checkPullRequest(cmd, g, o, l, ev)
 		if err != nil {
 			return err
 		}
@@ -109,6 +103,251 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 		return &exitCodeError{code: exitError}
 	}
 	return nil
+}
+
+// eventRevisions makes check judge what the pull_request event names: the
+// head commit, read from Git, against the event's base, for the event's
+// author. Under pull_request_target the working tree is the base branch
+// (or whatever a step left there), and under pull_request it is a merge
+// the pull request's own workflow could have altered, so neither is
+// read; and flags that name another commit or author are refused rather
+// than obeyed, so that a mistaken workflow cannot pass a pull request on
+// a judgement of something else.
+func eventRevisions(g *globals, o *checkOptions, ev *github.Event, eventName string) error {
+	if g.rev == "" {
+		return fmt.Errorf("in a %s run the working tree is not trusted: pass --rev %s, the pull request's head commit, which check reads from Git", eventName, ev.HeadSHA)
+	}
+	head, err := resolveRev(g.repo, g.rev)
+	if err != nil {
+		return fmt.Errorf("--rev: %w (fetch the pull request's head commit %s first)", err, ev.HeadSHA)
+	}
+	if !strings.EqualFold(head, ev.HeadSHA) {
+		return fmt.Errorf("--rev %s is commit %s, not the head commit of pull request #%d (%s, from the event): check judges the commit the event names", g.rev, head, ev.Number, ev.HeadSHA)
+	}
+	if o.base != "" {
+		base, err := resolveRev(g.repo, o.base)
+		if err != nil {
+			return fmt.Errorf("--base: %w", err)
+		}
+		if !strings.EqualFold(base, ev.BaseSHA) {
+			return fmt.Errorf("--base %s is commit %s, not the base of pull request #%d (%s, from the event); leave --base out", o.base, base, ev.Number, ev.BaseSHA)
+		}
+	}
+	if o.author != "" && !strings.EqualFold(strings.TrimPrefix(o.author, "@"), ev.Author) {
+		return fmt.Errorf("--author %s is not the author of pull request #%d (@%s, from the event); leave --author out", o.author, ev.Number, ev.Author)
+	}
+	o.base, o.author = ev.BaseSHA, ev.Author
+	return nil
+}
+
+// resolveRev returns the commit hash rev names in the repository at dir.
+func resolveRev(dir, rev string) (string, error) {
+	fsys, _, hash, err := openRepo(&globals{repo: dir, rev: rev})
+	if err != nil {
+		return "", err
+	}
+	closeFS(fsys)
+	return hash, nil
+}
+
+// checkPullRequest applies the pull-request rule to what l read against
+// o.base: for the author, and under an event for every other login that
+// authored or committed one of the pull request's commits.
+func checkPullRequest(cmd *cobra.Command, g *globals, o *checkOptions, l *loaded, ev *github.Event) (schema.ErrorList, error) {
+	ctx := cmd.Context()
+	base, _, baseHash, err := openRepo(&globals{repo: g.repo, rev: o.base})
+	if err != nil {
+		return nil, fmt.Errorf("--base: %w", err)
+	}
+	defer closeFS(base)
+	baseRepo, err := schema.Load(base, schema.LoadOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("--base %s: %w", o.base, err)
+	}
+	// What the pull request changes is the difference from where it left
+	// the base branch, as GitHub shows it: files the base branch changed
+	// since are not the pull request's. Ownership is judged by the base.
+	from := base
+	if l.rev != "" {
+		mb, err := mergeBase(l.dir, baseHash, l.rev)
+		if err != nil {
+			return nil, err
+		}
+		if mb != baseHash {
+			fsys, _, _, err := openRepo(&globals{repo: g.repo, rev: mb})
+			if err != nil {
+				return nil, fmt.Errorf("the merge base %s: %w", mb, err)
+			}
+			defer closeFS(fsys)
+			from = fsys
+		}
+	}
+	changed, err := schema.ChangedFiles(from, l.fsys)
+	if err != nil {
+		return nil, err
+	}
+	stderr := cmd.ErrOrStderr()
+	ghCfg := baseRepo.Config.GitHub
+	gh, ghErr := newGitHub(ghCfg)
+	var teams schema.Teams
+	if ghErr != nil {
+		fmt.Fprintf(stderr, "zoneward: team membership not checked (%v); only owners named as users count\n", ghErr)
+	} else if gh != nil {
+		teams = gh
+	}
+	logins := []string{strings.ToLower(strings.TrimPrefix(o.author, "@"))}
+	by := map[string]string{} // login → a commit of theirs, for the message
+	var unlinked []string     // "commit's author" for commits nobody can be named for
+	if ev != nil {
+		switch {
+		case ghErr != nil:
+			return nil, fmt.Errorf("the commits of pull request #%d cannot be read, so who wrote them cannot be checked: %w", ev.Number, ghErr)
+		case gh == nil:
+			fmt.Fprintf(stderr, "zoneward: warning: zoneward.yaml has no github block, so the authors of pull request #%d's commits are not checked, only its author\n", ev.Number)
+		default:
+			commits, err := gh.PullCommits(ctx, ev.Number)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range commits {
+				for _, who := range []struct{ role, login string }{{"author", c.Author}, {"committer", c.Committer}} {
+					switch {
+					case who.role == "committer" && who.login == github.WebFlow:
+					case who.login == "":
+						unlinked = append(unlinked, fmt.Sprintf("%s's %s", shortSHA(c.SHA), who.role))
+					case !slices.Contains(logins, who.login):
+						logins = append(logins, who.login)
+						by[who.login] = c.SHA
+					}
+				}
+			}
+		}
+	}
+	var errs schema.ErrorList
+	if len(unlinked) > 0 {
+		// Someone who cannot be named owns nothing.
+		for _, p := range changed {
+			errs.Add(schema.Pos{File: p}, "the email of commit %s is linked to no GitHub account, so whether they may change this file cannot be checked; commit with an email of your GitHub account (or its noreply address)", strings.Join(unlinked, ", commit "))
+		}
+	}
+	for _, login := range logins {
+		aerrs, err := schema.CheckAuthor(ctx, baseRepo, changed, login, teams)
+		if err != nil {
+			return nil, err
+		}
+		for i := range aerrs {
+			if sha, ok := by[login]; ok {
+				aerrs[i].Msg += fmt.Sprintf(" (@%s authored or committed %s in this pull request, and every contributor must own what it changes)", login, shortSHA(sha))
+			}
+		}
+		errs = append(errs, aerrs...)
+	}
+	if gh != nil {
+		owners := tenantOwners(baseRepo, changed)
+		for _, login := range logins {
+			if !isCompany(ctx, gh, baseRepo.Config.Company, login) && !slices.Contains(owners, "@"+login) {
+				owners = append(owners, "@"+login)
+			}
+		}
+		warnWriters(ctx, cmd, o.format, gh, owners)
+	}
+	return errs, nil
+}
+
+// isCompany reports whether login is a Company admin, by name or through
+// an admin team, as the author rule decides it. A failure to ask counts
+// as no: the warning it feeds is advice.
+func isCompany(ctx context.Context, gh *github.Client, c schema.Company, login string) bool {
+	if c.IsAdmin(login) {
+		return true
+	}
+	var teams []string
+	for _, a := range c.Admins {
+		if strings.Contains(a, "/") {
+			teams = append(teams, a)
+		}
+	}
+	if len(teams) == 0 {
+		return false
+	}
+	ok, err := gh.IsMember(ctx, login, teams)
+	return err == nil && ok
+}
+
+// mergeBase returns the best common ancestor of commits a and b.
+func mergeBase(dir, a, b string) (string, error) {
+	repo, err := gogit.PlainOpenWithOptions(dir, &gogit.PlainOpenOptions{DetectDotGit: true, EnableDotGitCommonDir: true})
+	if err != nil {
+		return "", err
+	}
+	ca, err := repo.CommitObject(plumbing.NewHash(a))
+	if err != nil {
+		return "", fmt.Errorf("reading commit %s: %w", a, err)
+	}
+	cb, err := repo.CommitObject(plumbing.NewHash(b))
+	if err != nil {
+		return "", fmt.Errorf("reading commit %s: %w", b, err)
+	}
+	bases, err := ca.MergeBase(cb)
+	if err != nil {
+		return "", fmt.Errorf("finding the merge base of %s and %s: %w", a, b, err)
+	}
+	if len(bases) == 0 {
+		return "", fmt.Errorf("commits %s and %s have no common ancestor: the pull request does not start from the base branch's history", a, b)
+	}
+	return bases[0].Hash.String(), nil
+}
+
+func shortSHA(sha string) string { return sha[:min(len(sha), 12)] }
+
+// tenantOwners lists the CODEOWNERS owners of paths that company.admins
+// does not list: tenants, as grants count them.
+func tenantOwners(repo *schema.Repo, paths []string) []string {
+	var out []string
+	if repo.Owners == nil {
+		return nil
+	}
+	for _, p := range paths {
+		for _, o := range repo.Owners.Owners(p) {
+			if !repo.Config.Company.IsAdmin(o) && !slices.Contains(out, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// warnWriters warns about the tenant owners among owners that hold write
+// access or more to the repository: they can push commits onto other
+// people's pull-request branches, so tenants should be read collaborators
+// who open pull requests from forks. The warning is advice, so a failure
+// to ask is a note, not an error.
+func warnWriters(ctx context.Context, cmd *cobra.Command, format string, gh *github.Client, owners []string) {
+	if len(owners) == 0 {
+		return
+	}
+	roles, err := gh.Roles(ctx, owners)
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "zoneward: could not check tenants for write access: %v\n", err)
+		return
+	}
+	var writers []string
+	for _, o := range owners {
+		if r := roles[o]; r >= github.Write {
+			writers = append(writers, fmt.Sprintf("%s (%s)", o, r))
+		}
+	}
+	if len(writers) == 0 {
+		return
+	}
+	sort.Strings(writers)
+	msg := fmt.Sprintf("tenant owners with write access or more to %s: %s; they can push commits onto other people's pull-request branches: give tenants read access and let them open pull requests from forks",
+		gh.Repository(), strings.Join(writers, ", "))
+	if format == "github" {
+		fmt.Fprintf(cmd.OutOrStdout(), "::warning::%s\n", ghData(msg))
+		return
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "zoneward: warning: %s\n", msg)
 }
 
 func writeErrors(w io.Writer, format string, errs schema.ErrorList, files int) error {

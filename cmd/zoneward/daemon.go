@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +45,12 @@ type daemon struct {
 	sweepBatch int
 	log        *slog.Logger
 	deliveries github.Deliveries
+	// bodies holds a token for each webhook body being read; when none is
+	// left a webhook is refused at once. See maxBodies.
+	bodies chan struct{}
+	// separateMetrics is set when /metrics has its own listener
+	// (serve.metrics_listen), so the webhook listener does not answer it.
+	separateMetrics bool
 
 	// queue holds at most one pending run: a webhook during a run queues
 	// one follow-up, and further webhooks fold into it.
@@ -55,11 +60,24 @@ type daemon struct {
 	pending     runKind    // the kind of the queued run (a sweep absorbs an incremental)
 	sweepCursor int
 	lastActive  map[string]bool // file → active at the last run, to find access revocations
-	m           metrics
+
+	m *metrics
 }
 
+// maxBodies bounds the webhook bodies read at once. Each may hold up to
+// GitHub's 25 MB until its signature is checked, so this bounds what
+// unauthenticated senders can make the daemon hold to 4 × 25 MB. GitHub
+// delivers a repository's events one by one, and a delivery's body
+// arrives in milliseconds, so four slots are never all taken by GitHub; a
+// delivery refused with 503 shows in the webhook's Recent Deliveries and
+// its changes are applied by the next push or sweep.
+const maxBodies = 4
+
 func newDaemon(r *runner, branch string, secret []byte, log *slog.Logger) *daemon {
-	return &daemon{runner: r, branch: branch, secret: secret, log: log, queue: make(chan runKind, 1)}
+	d := &daemon{runner: r, branch: branch, secret: secret, log: log,
+		queue: make(chan runKind, 1), bodies: make(chan struct{}, maxBodies)}
+	d.m = newMetrics(r.provider)
+	return d
 }
 
 // trigger queues a run of kind k unless one is already queued; a queued
@@ -184,7 +202,8 @@ func (d *daemon) sweepZones(ctx context.Context, rev string) ([]string, error) {
 	return uniq(zones), nil
 }
 
-// ServeHTTP routes /webhook, /healthz and /metrics.
+// ServeHTTP routes /webhook, /healthz and, unless it has a listener of
+// its own, /metrics.
 func (d *daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/webhook":
@@ -192,8 +211,11 @@ func (d *daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/healthz":
 		io.WriteString(w, "ok\n")
 	case "/metrics":
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		d.writeMetrics(w)
+		if d.separateMetrics {
+			http.NotFound(w, r)
+			return
+		}
+		d.m.handler.ServeHTTP(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -204,17 +226,32 @@ func (d *daemon) webhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
 	}
+	select {
+	case d.bodies <- struct{}{}:
+	default:
+		// Refused before a byte of the body is read: the server then
+		// closes the connection rather than drain a large body.
+		d.m.refused.Inc()
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, "busy: too many webhook bodies being read", http.StatusServiceUnavailable)
+		return
+	}
 	event, delivery, payload, err := github.VerifyWebhook(r, d.secret)
-	if errors.Is(err, github.ErrBadSignature) {
+	<-d.bodies
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.Is(err, github.ErrBadSignature):
 		d.log.Warn("webhook with a bad signature", "remote", r.RemoteAddr)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
-	}
-	if err != nil {
+	case errors.As(err, &tooLarge):
+		http.Error(w, "payload over GitHub's 25 MB limit", http.StatusRequestEntityTooLarge)
+		return
+	case err != nil:
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if delivery != "" && d.deliveries.Seen(delivery) {
+	if d.deliveries.Seen(delivery, payload) {
 		io.WriteString(w, "duplicate delivery ignored\n")
 		return
 	}
@@ -237,43 +274,24 @@ func (d *daemon) webhook(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "reconcile queued\n")
 }
 
-// metrics are the daemon's counters, exposed in Prometheus's text format.
-// They live on the daemon, not in globals, so tests can run several.
-type metrics struct {
-	runs         map[string]int // "kind,result" → count
-	durationSum  float64
-	durationN    int
-	applied      int
-	errors       int
-	zonesByState map[string]int
-	lastRevision string
-	lastSuccess  time.Time
-}
-
 func (d *daemon) finish(k runKind, start time.Time, out *runOutcome, rev string, err error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	m := &d.m
-	if m.runs == nil {
-		m.runs = map[string]int{}
-	}
+	m := d.m
 	result := "ok"
 	if err != nil {
 		result = "error"
-		m.errors++
+		m.errors.Inc()
 	}
-	m.runs[k.String()+","+result]++
-	m.durationSum += time.Since(start).Seconds()
-	m.durationN++
+	m.runs.WithLabelValues(k.String(), result).Inc()
+	m.duration.Observe(time.Since(start).Seconds())
 	if out == nil {
 		return
 	}
 	if out.result != nil {
 		for _, z := range out.result.Zones {
-			m.applied += z.Applied
+			m.applied.Add(float64(z.Applied))
 		}
 	}
-	m.zonesByState = map[string]int{}
+	m.zones.Reset()
 	for _, zp := range out.plan.Zones {
 		st := "unknown"
 		switch {
@@ -282,48 +300,11 @@ func (d *daemon) finish(k runKind, start time.Time, out *runOutcome, rev string,
 		case zp.Err == nil:
 			st = string(reconcile.ZoneActive)
 		}
-		m.zonesByState[st]++
+		m.zones.WithLabelValues(st).Inc()
 	}
 	if err == nil {
-		m.lastRevision, m.lastSuccess = rev, time.Now()
+		m.revision.Reset()
+		m.revision.WithLabelValues(rev).Set(1)
+		m.lastSuccess.SetToCurrentTime()
 	}
-}
-
-func (d *daemon) writeMetrics(w io.Writer) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	m := d.m
-	var b strings.Builder
-	b.WriteString("# HELP zoneward_reconcile_runs_total Reconcile runs by kind and result.\n# TYPE zoneward_reconcile_runs_total counter\n")
-	for _, k := range sortedKeys(m.runs) {
-		kind, result, _ := strings.Cut(k, ",")
-		fmt.Fprintf(&b, "zoneward_reconcile_runs_total{kind=%q,result=%q} %d\n", kind, result, m.runs[k])
-	}
-	fmt.Fprintf(&b, "# HELP zoneward_reconcile_duration_seconds Time spent in reconcile runs.\n# TYPE zoneward_reconcile_duration_seconds summary\nzoneward_reconcile_duration_seconds_sum %g\nzoneward_reconcile_duration_seconds_count %d\n", m.durationSum, m.durationN)
-	fmt.Fprintf(&b, "# HELP zoneward_changes_applied_total Record changes applied.\n# TYPE zoneward_changes_applied_total counter\nzoneward_changes_applied_total %d\n", m.applied)
-	fmt.Fprintf(&b, "# HELP zoneward_errors_total Failed reconcile runs.\n# TYPE zoneward_errors_total counter\nzoneward_errors_total %d\n", m.errors)
-	b.WriteString("# HELP zoneward_zones Zones seen by the last run, by provider state.\n# TYPE zoneward_zones gauge\n")
-	for _, st := range sortedKeys(m.zonesByState) {
-		fmt.Fprintf(&b, "zoneward_zones{state=%q} %d\n", st, m.zonesByState[st])
-	}
-	if stats := providerStats(d.runner.provider); stats != nil {
-		b.WriteString("# HELP zoneward_provider_requests_total Provider API requests, by kind.\n# TYPE zoneward_provider_requests_total counter\n")
-		for _, k := range sortedKeys(stats) {
-			fmt.Fprintf(&b, "zoneward_provider_requests_total{kind=%q} %d\n", k, stats[k])
-		}
-	}
-	if m.lastRevision != "" {
-		fmt.Fprintf(&b, "# HELP zoneward_last_applied_revision_info The last revision applied without error.\n# TYPE zoneward_last_applied_revision_info gauge\nzoneward_last_applied_revision_info{revision=%q} 1\n", m.lastRevision)
-		fmt.Fprintf(&b, "# HELP zoneward_last_success_timestamp_seconds When the last run succeeded.\n# TYPE zoneward_last_success_timestamp_seconds gauge\nzoneward_last_success_timestamp_seconds %d\n", m.lastSuccess.Unix())
-	}
-	io.WriteString(w, b.String())
-}
-
-func sortedKeys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

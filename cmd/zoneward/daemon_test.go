@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -64,10 +66,10 @@ func TestDaemonQueue(t *testing.T) {
 	if queued != 0 {
 		t.Errorf("pending after the follow-up started = %v", queued)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.m.runs["incremental,error"] != 1 || d.m.runs["sweep,error"] != 1 {
-		t.Errorf("runs by kind = %v, want the follow-up to be a sweep (a sweep absorbs incrementals)", d.m.runs)
+	m := scrape(t, d)
+	if !strings.Contains(m, `zoneward_reconcile_runs_total{kind="incremental",result="error"} 1`) ||
+		!strings.Contains(m, `zoneward_reconcile_runs_total{kind="sweep",result="error"} 1`) {
+		t.Errorf("want one failed run of each kind (a sweep absorbs incrementals):\n%s", m)
 	}
 }
 
@@ -130,4 +132,15 @@ func TestSweepZones(t *testing.T) {
 	if fmt.Sprint(zs) != "[acme.dev. bakery.example. example.com.]" {
 		t.Errorf("after revoking alice: %v, want her zone added to the batch", zs)
 	}
+}
+
+// scrape returns what the daemon's /metrics answers.
+func scrape(t *testing.T, d *daemon) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	d.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 200 {
+		t.Fatalf("/metrics: %d", rec.Code)
+	}
+	return rec.Body.String()
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // withGitHub points the repository's zoneward.yaml at a githubtest server
-// and seeds the example's tenants as writers.
+// and seeds the example's tenants as read collaborators, the access they
+// need (github.access: read, the default).
 func withGitHub(t *testing.T, dir string) *githubtest.Server {
 	t.Helper()
 	srv := githubtest.NewServer("acme/dns-zones")
@@ -19,7 +20,7 @@ func withGitHub(t *testing.T, dir string) *githubtest.Server {
 	srv.RequireToken("gh-secret-token")
 	t.Setenv("GITHUB_TOKEN", "gh-secret-token")
 	for _, u := range []string{"alice", "bob", "dana", "erin"} {
-		srv.SetCollaborator(u, githubtest.Write)
+		srv.SetCollaborator(u, githubtest.Read)
 	}
 	srv.SetTeam("dns-admins", githubtest.Admin)
 	edit(t, dir, "zoneward.yaml", "policy:\n", "github:\n  repository: acme/dns-zones\n  token_env: GITHUB_TOKEN\n  api_url: "+srv.URL+"\n\npolicy:\n")
@@ -34,11 +35,11 @@ func TestRevocationByRepositoryAccess(t *testing.T) {
 	before := zoneFile(t, dir, "acme.dev")
 
 	// The Company removes erin's access; no commit happens. Her next edit is ignored.
-	srv.SetCollaborator("erin", githubtest.Read)
+	srv.RemoveCollaborator("erin")
 	edit(t, dir, "zones/acme.dev/erin.yaml", "192.0.2.110", "203.0.113.99")
 	commitAll(t, dir, "erin edits after losing access")
 	out := mustZW(t, dir, "plan", "--rev", "main")
-	if !strings.Contains(out, "zones/acme.dev/erin.yaml: no owner still has write access to the repository (@erin)") {
+	if !strings.Contains(out, "zones/acme.dev/erin.yaml: no owner still has the repository access github.access requires (@erin)") {
 		t.Errorf("plan does not say why erin's file is revoked:\n%s", out)
 	}
 	mustZW(t, dir, "apply", "--rev", "main")
@@ -125,7 +126,7 @@ func TestCheckInActionsReadsTheEvent(t *testing.T) {
 	edit(t, dir, "zones/example.org.yaml", "198.51.100.7", "203.0.113.66")
 	commitAll(t, dir, "alice edits bob's zone")
 	prEvent(t, dir, base, git(t, dir, "rev-parse", "HEAD"), "alice")
-	code, out, errOut := zw(t, dir, "check")
+	code, out, errOut := zw(t, dir, "check", "--rev", "HEAD")
 	if code != exitError || !strings.Contains(out, "::error file=zones/example.org.yaml::@alice may not change this file") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}

@@ -14,7 +14,7 @@ var updateHelp = flag.Bool("update", false, "rewrite testdata/help/*.golden")
 // TestHelpGolden keeps every command's help in testdata/help, so a changed
 // flag or text is reviewed like code (gopls keeps its usage the same way).
 func TestHelpGolden(t *testing.T) {
-	for _, cmd := range []string{"", "check", "plan", "apply", "status", "import", "serve", "audit"} {
+	for _, cmd := range []string{"", "check", "plan", "apply", "status", "import", "serve", "audit", "version"} {
 		name := cmd
 		if name == "" {
 			name = "zoneward"

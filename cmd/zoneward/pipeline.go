@@ -76,11 +76,19 @@ func newGitHub(cfg schema.GitHub) (*github.Client, error) {
 	if cfg.Repository == "" {
 		return nil, nil
 	}
-	token := os.Getenv(cfg.TokenEnv)
-	if token == "" {
-		return nil, fmt.Errorf("%s: github.token_env names %s, which is not set; repository access cannot be checked without it", schema.ConfigFile, cfg.TokenEnv)
+	opts := github.Options{Repository: cfg.Repository, APIURL: cfg.APIURL, Access: cfg.Access}
+	if a := cfg.App; a.AppID != "" {
+		key := os.Getenv(a.PrivateKeyEnv)
+		if key == "" {
+			return nil, fmt.Errorf("%s: github.app.private_key_env names %s, which is not set; put the App's PEM private key there", schema.ConfigFile, a.PrivateKeyEnv)
+		}
+		opts.App = &github.App{ID: a.AppID, InstallationID: a.InstallationID, PrivateKey: []byte(key)}
+		return github.New(opts)
 	}
-	return github.New(github.Options{Repository: cfg.Repository, Token: token, APIURL: cfg.APIURL})
+	if opts.Token = os.Getenv(cfg.TokenEnv); opts.Token == "" {
+		return nil, fmt.Errorf("%s: github.token_env names %s, which is not set; GitHub cannot be asked without it", schema.ConfigFile, cfg.TokenEnv)
+	}
+	return github.New(opts)
 }
 
 func (r *runner) access() schema.Access {

@@ -82,6 +82,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newImportCmd(g),
 		newServeCmd(g),
 		newAuditCmd(g),
+		newVersionCmd(),
 	)
 	return root
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -25,8 +26,35 @@ type serveOptions struct {
 	remote     string
 	listen     string
 	sweepBatch int
-	// ready, when set (tests), receives the listening address.
+	// ready, when set (tests), receives the listening address, then the
+	// metrics listener's when serve.metrics_listen is set.
 	ready chan<- string
+	// timeouts, when set (tests), replace defaultTimeouts.
+	timeouts *timeouts
+}
+
+// timeouts bound what a client of the webhook listener can hold.
+type timeouts struct {
+	header, read, write, idle time.Duration
+}
+
+// defaultTimeouts: GitHub sends a delivery's headers and body at once and
+// expects an answer within 10 seconds
+// (https://docs.github.com/en/webhooks/using-webhooks/best-practices-for-using-webhooks#respond-within-10-seconds),
+// so a request still arriving after 15 seconds is not GitHub's, and a
+// slow sender is cut off there instead of holding its connection and its
+// body's memory. The write timeout runs from the end of the headers, so
+// it covers the body's read too; idle connections are kept a minute for
+// GitHub and scrapers that reuse them.
+var defaultTimeouts = timeouts{header: 5 * time.Second, read: 15 * time.Second, write: 30 * time.Second, idle: time.Minute}
+
+// maxHeaderBytes: GitHub's webhook headers are well under a kilobyte;
+// the server's default of 1 MB per connection is room for abuse.
+const maxHeaderBytes = 64 << 10
+
+func (t timeouts) server(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.header, ReadTimeout: t.read,
+		WriteTimeout: t.write, IdleTimeout: t.idle, MaxHeaderBytes: maxHeaderBytes}
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -45,9 +73,12 @@ missing, and fetched before every run) and reconciles the configured branch:
   GET /healthz    ok
   GET /metrics    Prometheus metrics
 
-Git credentials come from the environment: ZONEWARD_GIT_TOKEN (HTTPS) or
-ZONEWARD_GIT_SSH_KEY (path to a private key). Runs never overlap; a push during a run
-queues one follow-up run. SIGTERM lets the zone being applied finish, then exits.`,
+With serve.metrics_listen set, /metrics is served there instead, so that it need not be
+reachable by whoever can reach the webhook. Git credentials come from the environment:
+ZONEWARD_GIT_TOKEN (HTTPS) or ZONEWARD_GIT_SSH_KEY (path to a private key), or from the
+--remote URL's user information, which is never printed or written to disk. Runs never
+overlap; a push during a run queues one follow-up run. SIGTERM lets the zone being
+applied finish, then exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), g, o, cmd.ErrOrStderr()) },
 	}
@@ -60,12 +91,16 @@ queues one follow-up run. SIGTERM lets the zone being applied finish, then exits
 
 func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ Write([]byte) (int, error) }) error {
 	log := slog.New(slog.NewJSONHandler(logw, nil))
-	repo, err := openOrClone(ctx, g.repo, o.remote)
+	remote, auth, err := remoteAuth(o.remote)
+	if err != nil {
+		return err
+	}
+	repo, err := openOrClone(g.repo, remote)
 	if err != nil {
 		return err
 	}
 	cfgBranch := "main"
-	fetch := func(ctx context.Context) (string, error) { return fetchBranch(ctx, repo, cfgBranch) }
+	fetch := func(ctx context.Context) (string, error) { return fetchBranch(ctx, repo, cfgBranch, auth) }
 	rev, err := fetch(ctx)
 	if err != nil {
 		return err
@@ -105,20 +140,46 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ 
 	if listen == "" {
 		listen = sc.Listen
 	}
+	t := defaultTimeouts
+	if o.timeouts != nil {
+		t = *o.timeouts
+	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
+	srv := t.server(d)
+	servers := []*http.Server{srv}
 	go srv.Serve(ln)
-	log.Info("serving", "addr", ln.Addr().String(), "branch", cfgBranch, "schedule", sc.Schedule, "sweep_batch", d.sweepBatch, "revision", rev)
+	var metricsAddr string
+	if sc.MetricsListen != "" {
+		mln, err := net.Listen("tcp", sc.MetricsListen)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("serve.metrics_listen: %w", err)
+		}
+		d.separateMetrics = true
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", d.m.handler)
+		msrv := t.server(mux)
+		servers = append(servers, msrv)
+		go msrv.Serve(mln)
+		metricsAddr = mln.Addr().String()
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "branch", cfgBranch,
+		"schedule", sc.Schedule, "sweep_batch", d.sweepBatch, "revision", rev)
 	if o.ready != nil {
 		o.ready <- ln.Addr().String()
+		if metricsAddr != "" {
+			o.ready <- metricsAddr
+		}
 	}
 
 	c := cron.New()
 	if _, err := c.AddFunc(sc.Schedule, func() { d.trigger(runSweep) }); err != nil {
-		srv.Close()
+		for _, s := range servers {
+			s.Close()
+		}
 		return fmt.Errorf("serve.schedule %q: %w", sc.Schedule, err)
 	}
 	c.Start()
@@ -131,7 +192,9 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ 
 	<-c.Stop().Done()
 	shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = srv.Shutdown(shut)
+	for _, s := range servers {
+		err = errors.Join(err, s.Shutdown(shut))
+	}
 	<-done // the run in progress finishes its zone and returns
 	return err
 }
@@ -151,22 +214,80 @@ func gitAuth() (transport.AuthMethod, error) {
 	return nil, nil
 }
 
-// openOrClone opens the repository at dir, or clones remote there.
-func openOrClone(ctx context.Context, dir, remote string) (*gogit.Repository, error) {
-	repo, err := gogit.PlainOpen(dir)
-	if err == nil {
-		return repo, nil
-	}
-	if !errors.Is(err, gogit.ErrRepositoryNotExists) || remote == "" {
-		return nil, fmt.Errorf("opening %s: %w (give --remote to clone it)", dir, err)
+// remoteAuth splits the credentials off a remote URL
+// ("https://user:token@host/repo.git"): Git gets the URL without them and
+// the credentials as its authentication, so they are never written to the
+// clone's configuration, never reach an error message, and never printed.
+// Without credentials in the URL, they come from the environment.
+func remoteAuth(remote string) (string, transport.AuthMethod, error) {
+	if remote != "" {
+		u, err := url.Parse(remote)
+		if err == nil && u.User != nil && (u.Scheme == "https" || u.Scheme == "http") {
+			pw, _ := u.User.Password()
+			auth := &githttp.BasicAuth{Username: u.User.Username(), Password: pw}
+			u.User = nil
+			return u.String(), auth, nil
+		}
+		if err != nil {
+			return "", nil, fmt.Errorf("--remote %s: not a URL", redactURL(remote))
+		}
 	}
 	auth, err := gitAuth()
-	if err != nil {
-		return nil, err
+	return remote, auth, err
+}
+
+// redactURL hides the credentials of a URL for printing:
+// "https://user:xxxxx@host/…", or "https://xxxxx@host/…" when the user
+// information has no password, since a token alone is accepted as a user
+// name too. It does not rely on the string parsing as a URL: whatever lies
+// between "://" and the last "@" is treated as user information, so a
+// malformed URL, whose parse would put the password in a path or a
+// fragment, is redacted too.
+func redactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s // a path, or "git@host:repo", which holds no password
 	}
-	repo, err = gogit.PlainCloneContext(ctx, dir, false, &gogit.CloneOptions{URL: remote, Auth: auth, NoCheckout: true})
-	if err != nil {
-		return nil, fmt.Errorf("cloning %s: %w", remote, err)
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return s
+	}
+	if user, _, hasPassword := strings.Cut(rest[:at], ":"); hasPassword {
+		return scheme + "://" + user + ":xxxxx@" + rest[at+1:]
+	}
+	return scheme + "://xxxxx@" + rest[at+1:]
+}
+
+// openOrClone opens the repository at dir, or makes it an empty one with
+// remote as its origin for fetchBranch to fill. It does not clone: a clone
+// checks out the remote's HEAD, and a remote whose HEAD names a branch
+// that does not exist (never pushed, or renamed) cannot be cloned by
+// go-git although it serves the configured branch. When remote is given
+// and the repository's origin differs, origin is pointed at remote.
+func openOrClone(dir, remote string) (*gogit.Repository, error) {
+	repo, err := gogit.PlainOpen(dir)
+	switch {
+	case err == nil:
+	case !errors.Is(err, gogit.ErrRepositoryNotExists) || remote == "":
+		return nil, fmt.Errorf("opening %s: %w (give --remote to clone it)", dir, err)
+	default:
+		if repo, err = gogit.PlainInit(dir, false); err != nil {
+			return nil, fmt.Errorf("creating a repository in %s for %s: %w", dir, redactURL(remote), err)
+		}
+	}
+	if remote == "" {
+		return repo, nil
+	}
+	if r, err := repo.Remote("origin"); err == nil {
+		if urls := r.Config().URLs; len(urls) == 1 && urls[0] == remote {
+			return repo, nil
+		}
+		if err := repo.DeleteRemote("origin"); err != nil {
+			return nil, fmt.Errorf("%s: replacing origin: %w", dir, err)
+		}
+	}
+	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{remote}}); err != nil {
+		return nil, fmt.Errorf("%s: setting origin to %s: %w", dir, redactURL(remote), err)
 	}
 	return repo, nil
 }
@@ -174,23 +295,29 @@ func openOrClone(ctx context.Context, dir, remote string) (*gogit.Repository, er
 // fetchBranch fetches origin and returns the commit of origin/branch. A
 // force-push is taken as it is: the incremental run then sees that its
 // last revision is no ancestor and runs in full.
-func fetchBranch(ctx context.Context, repo *gogit.Repository, branch string) (string, error) {
-	auth, err := gitAuth()
-	if err != nil {
-		return "", err
-	}
-	err = repo.FetchContext(ctx, &gogit.FetchOptions{
+func fetchBranch(ctx context.Context, repo *gogit.Repository, branch string, auth transport.AuthMethod) (string, error) {
+	err := repo.FetchContext(ctx, &gogit.FetchOptions{
 		RemoteName: "origin",
 		RefSpecs:   []config.RefSpec{config.RefSpec("+refs/heads/" + branch + ":refs/remotes/origin/" + branch)},
 		Auth:       auth,
 		Force:      true,
 	})
 	if err != nil && !errors.Is(err, gogit.NoErrAlreadyUpToDate) {
-		return "", fmt.Errorf("fetching origin/%s: %w", branch, err)
+		return "", fmt.Errorf("fetching origin/%s from %s: %w", branch, originURL(repo), err)
 	}
 	ref, err := repo.Reference(plumbing.NewRemoteReferenceName("origin", branch), true)
 	if err != nil {
 		return "", fmt.Errorf("origin/%s: %w", branch, err)
 	}
 	return ref.Hash().String(), nil
+}
+
+// originURL is origin's URL, redacted, for messages: a clone made before
+// credentials were split off may still hold them.
+func originURL(repo *gogit.Repository) string {
+	r, err := repo.Remote("origin")
+	if err != nil || len(r.Config().URLs) == 0 {
+		return "origin"
+	}
+	return redactURL(r.Config().URLs[0])
 }

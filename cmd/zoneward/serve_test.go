@@ -21,41 +21,21 @@ import (
 const webhookSecret = "It's a Secret to Everybody"
 
 type served struct {
-	t      *testing.T
-	addr   string
-	work   string // a clone the test pushes from
-	zones  string // the daemon's zone file directory
-	cancel context.CancelFunc
-	done   chan error
+	t    *testing.T
+	addr string
+	// metricsAddr is the metrics listener's, when it has one.
+	metricsAddr string
+	work        string // a clone the test pushes from
+	zones       string // the daemon's zone file directory
+	cancel      context.CancelFunc
+	done        chan error
 }
 
 // startServe makes a bare "origin" holding zones-example, and runs
 // `zoneward serve` on a fresh directory cloned from it.
 func startServe(t *testing.T) *served {
 	t.Helper()
-	work := newRepo(t)
-	origin := filepath.Join(t.TempDir(), "origin.git")
-	git(t, work, "init", "-q", "--bare", "-b", "main", origin)
-	git(t, work, "remote", "add", "origin", origin)
-	git(t, work, "push", "-q", "origin", "main")
-
-	dir := filepath.Join(t.TempDir(), "clone")
-	t.Setenv("ZONEWARD_WEBHOOK_SECRET", webhookSecret)
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	s := &served{t: t, work: work, zones: filepath.Join(dir, ".zoneward", "zones"), cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		s.done <- runServe(ctx, &globals{repo: dir}, &serveOptions{remote: origin, listen: "127.0.0.1:0", ready: ready}, io.Discard)
-	}()
-	select {
-	case s.addr = <-ready:
-	case err := <-s.done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	t.Cleanup(s.stop)
-	return s
+	return startServeWith(t, serveSetup{})
 }
 
 func (s *served) stop() {
@@ -100,8 +80,10 @@ func (s *served) deliver(ref, after, secret, delivery string) (int, string) {
 
 var runsRE = regexp.MustCompile(`zoneward_reconcile_runs_total\{kind="incremental",result="ok"\} (\d+)`)
 
-func (s *served) metrics() string {
-	resp, err := http.Get("http://" + s.addr + "/metrics")
+func (s *served) metrics() string { return s.metricsAt(s.addr) }
+
+func (s *served) metricsAt(addr string) string {
+	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -130,6 +130,15 @@ func runStatus(cmd *cobra.Command, g *globals, format string) error {
 	if len(l.repo.Errs) > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "%d validation problem(s); run zoneward check\n", len(l.repo.Errs))
 	}
+	if r.gh != nil {
+		paths := make([]string, 0, len(l.repo.Files))
+		for _, f := range l.repo.Files {
+			paths = append(paths, f.Path)
+		}
+		// The listings were just read for the grants: asking again costs
+		// conditional requests, which GitHub does not count.
+		warnWriters(ctx, cmd, "text", r.gh, tenantOwners(l.repo, paths))
+	}
 	if failed {
 		return &exitCodeError{code: exitError}
 	}

@@ -3,14 +3,19 @@
 //
 // It models one repository owned by an organization: its collaborators and
 // their roles, the organization's teams with their repository permission and
-// members, the issue comments of pull requests, and issues. It paginates with Link
+// members, the issue comments and commits of pull requests, issues, and
+// GitHub Apps that trade a signed JWT for installation tokens. It paginates with Link
 // headers, answers conditional requests with 304 Not Modified, sends
 // rate-limit headers, and can be told to fail. It imports nothing from
 // zoneward because it models GitHub, not zoneward's types.
 package githubtest
 
 import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -66,6 +71,21 @@ type Comment struct {
 	Body   string
 }
 
+// PullCommit is a commit of a pull request: the logins GitHub links its
+// author and committer emails to, "" for an email linked to no account.
+type PullCommit struct {
+	SHA       string
+	Author    string
+	Committer string
+}
+
+// app is a GitHub App installed on the repository's organization.
+type app struct {
+	id             string
+	installationID int64
+	key            *rsa.PublicKey
+}
+
 type collaborator struct {
 	login string
 	id    int64
@@ -104,6 +124,11 @@ type Server struct {
 	teams         map[string]*team         // keyed by lowercase slug
 	comments      []*Comment
 	issues        issueStore
+	commits       map[int][]PullCommit
+	apps          []app
+	installTokens map[string]installToken // minted installation tokens
+	tokenLifetime time.Duration
+	minted        int
 	remaining     int
 	rateLimited   bool
 	fail          map[string]int // path substring → status
@@ -124,6 +149,9 @@ func NewServer(repository string) *Server {
 		nextID:        1000,
 		collaborators: map[string]*collaborator{},
 		teams:         map[string]*team{},
+		commits:       map[int][]PullCommit{},
+		installTokens: map[string]installToken{},
+		tokenLifetime: time.Hour,
 		remaining:     RateLimit,
 		fail:          map[string]int{},
 	}
@@ -140,6 +168,8 @@ func NewServer(repository string) *Server {
 	route("POST /repos/{owner}/{repo}/issues/{number}/comments", s.createComment)
 	route("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
 	s.routeIssues(route)
+	route("GET /repos/{owner}/{repo}/pulls/{number}/commits", s.listPullCommits)
+	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.mintToken)
 	route("/", func(*http.Request) reply { return notFound() })
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
@@ -216,6 +246,49 @@ func (s *Server) team(slug string) *team {
 		s.teams[k] = t
 	}
 	return t
+}
+
+// AddPullCommit appends a commit to pull request pr.
+func (s *Server) AddPullCommit(pr int, c PullCommit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commits[pr] = append(s.commits[pr], c)
+}
+
+// AddApp installs the GitHub App id on the organization as installation
+// installationID; key verifies the JWTs the App signs. Once an App is
+// added, every request needs a valid token: the one given to
+// [Server.RequireToken], if any, or an installation token the App minted.
+func (s *Server) AddApp(id string, installationID int64, key *rsa.PublicKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apps = append(s.apps, app{id: id, installationID: installationID, key: key})
+}
+
+// SetTokenLifetime sets how long the installation tokens minted from now
+// on stay valid; GitHub's, and the default, is an hour.
+func (s *Server) SetTokenLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenLifetime = d
+}
+
+// Minted counts the installation tokens minted.
+func (s *Server) Minted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.minted
+}
+
+// ExpireTokens makes every installation token minted so far invalid, as
+// if an hour had passed.
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, t := range s.installTokens {
+		t.expires = time.Now().Add(-time.Second)
+		s.installTokens[k] = t
+	}
 }
 
 // AddComment seeds a comment by author on pull request pr and returns its ID.
@@ -341,9 +414,8 @@ func notFound() reply { return message(http.StatusNotFound, "Not Found") }
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, h func(*http.Request) reply) {
 	s.mu.Lock()
 	var rep reply
-	auth := r.Header.Get("Authorization")
 	switch {
-	case s.token != "" && auth != "Bearer "+s.token && auth != "token "+s.token:
+	case !s.authorized(r.Header.Get("Authorization")):
 		rep = message(http.StatusUnauthorized, "Bad credentials")
 	case s.rateLimited:
 		rep = message(http.StatusForbidden, "API rate limit exceeded for user ID 1.")
@@ -384,6 +456,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, h func(*http.Requ
 	}
 	w.WriteHeader(rep.status)
 	w.Write(body)
+}
+
+// authorized reports whether an Authorization header passes: anything when
+// neither a token nor an App is required, else the required token or a
+// live installation token. s.mu must be held.
+func (s *Server) authorized(auth string) bool {
+	if s.token == "" && len(s.apps) == 0 {
+		return true
+	}
+	tok, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok {
+		tok, ok = strings.CutPrefix(auth, "token ")
+	}
+	if !ok || tok == "" {
+		return false
+	}
+	if s.token != "" && tok == s.token {
+		return true
+	}
+	it, ok := s.installTokens[tok]
+	return ok && time.Now().Before(it.expires)
 }
 
 // ours reports whether the request names the server's repository; GitHub
@@ -643,4 +736,141 @@ func (s *Server) editComment(r *http.Request) reply {
 		return jsonReply(http.StatusOK, s.commentJSON(c))
 	}
 	return notFound()
+}
+
+func (s *Server) listPullCommits(r *http.Request) reply {
+	pr, err := strconv.Atoi(r.PathValue("number"))
+	if err != nil || !s.ours(r) {
+		return notFound()
+	}
+	cs := s.commits[pr]
+	// GitHub lists at most 250 commits of a pull request.
+	cs = cs[:min(len(cs), 250)]
+	items := make([]any, len(cs))
+	account := func(login string) any {
+		if login == "" {
+			return nil
+		}
+		return map[string]any{"login": login, "type": "User"}
+	}
+	for i, c := range cs {
+		items[i] = map[string]any{
+			"sha": c.SHA,
+			"commit": map[string]any{
+				"author":    map[string]any{"name": c.Author, "email": c.Author + "@example.invalid"},
+				"committer": map[string]any{"name": c.Committer, "email": c.Committer + "@example.invalid"},
+				"message":   "commit " + c.SHA,
+			},
+			"author":    account(c.Author),
+			"committer": account(c.Committer),
+		}
+	}
+	return paginate(r, items)
+}
+
+// installToken is a minted installation token.
+type installToken struct {
+	installationID int64
+	expires        time.Time
+}
+
+// mintToken answers POST /app/installations/{id}/access_tokens, which
+// GitHub authenticates with the App's JWT rather than a token.
+func (s *Server) mintToken(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	rep := s.mint(r)
+	s.mu.Unlock()
+	body, _ := json.Marshal(rep.body)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(rep.status)
+	w.Write(body)
+}
+
+// mint checks the JWT as GitHub does: RS256 signed by the App's key,
+// issued by the App, not yet expired, and valid for at most 10 minutes.
+// s.mu must be held.
+func (s *Server) mint(r *http.Request) reply {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return notFound()
+	}
+	jwt, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return message(http.StatusUnauthorized, "A JSON web token could not be decoded")
+	}
+	claims, signed, sig, ok := splitJWT(jwt)
+	if !ok {
+		return message(http.StatusUnauthorized, "A JSON web token could not be decoded")
+	}
+	var a *app
+	for i := range s.apps {
+		if s.apps[i].id == claims.ISS {
+			a = &s.apps[i]
+		}
+	}
+	sum := sha256.Sum256([]byte(signed))
+	if a == nil || rsa.VerifyPKCS1v15(a.key, crypto.SHA256, sum[:], sig) != nil {
+		return message(http.StatusUnauthorized, "A JSON web token could not be decoded")
+	}
+	now := time.Now().Unix()
+	switch {
+	case claims.EXP <= now:
+		return message(http.StatusUnauthorized, "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires")
+	case claims.IAT > now+60, claims.EXP-claims.IAT > 600:
+		return message(http.StatusUnauthorized, "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued")
+	}
+	if a.installationID != id {
+		return notFound()
+	}
+	var in struct {
+		Repositories []string `json:"repositories"`
+	}
+	if r.Body != nil {
+		json.NewDecoder(r.Body).Decode(&in)
+	}
+	for _, name := range in.Repositories {
+		if !strings.EqualFold(name, s.repo) {
+			return message(http.StatusUnprocessableEntity, "There is at least one repository that does not exist or is not accessible to the parent installation.")
+		}
+	}
+	buf := make([]byte, 18)
+	rand.Read(buf)
+	tok := "ghs_" + base64.RawURLEncoding.EncodeToString(buf)
+	exp := time.Now().Add(s.tokenLifetime)
+	s.installTokens[tok] = installToken{installationID: id, expires: exp}
+	s.minted++
+	return jsonReply(http.StatusCreated, map[string]any{
+		"token":                tok,
+		"expires_at":           exp.UTC().Format(time.RFC3339),
+		"repository_selection": "selected",
+	})
+}
+
+type jwtClaims struct {
+	IAT int64  `json:"iat"`
+	EXP int64  `json:"exp"`
+	ISS string `json:"iss"`
+}
+
+// splitJWT decodes an RS256 JWT into its claims, the signed part and the
+// signature.
+func splitJWT(jwt string) (c jwtClaims, signed string, sig []byte, ok bool) {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return c, "", nil, false
+	}
+	enc := base64.RawURLEncoding
+	h, err1 := enc.DecodeString(parts[0])
+	p, err2 := enc.DecodeString(parts[1])
+	sig, err3 := enc.DecodeString(parts[2])
+	if err1 != nil || err2 != nil || err3 != nil {
+		return c, "", nil, false
+	}
+	var hdr struct {
+		Alg string `json:"alg"`
+	}
+	if json.Unmarshal(h, &hdr) != nil || hdr.Alg != "RS256" || json.Unmarshal(p, &c) != nil {
+		return c, "", nil, false
+	}
+	return c, parts[0] + "." + parts[1], sig, true
 }
