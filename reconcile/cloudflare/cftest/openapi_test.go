@@ -13,9 +13,8 @@ import (
 	"time"
 )
 
-// specPath is Cloudflare's OpenAPI subset, beside the repository (the brief's layout: /work/shared next to
-// /work/main, and shared/ beside the clone in CI).
-const specPath = "../../../../shared/reference/cloudflare-openapi-dns.json"
+// specPath is the DNS subset of Cloudflare's OpenAPI description; testdata/README.md says where it comes from.
+const specPath = "testdata/cloudflare-openapi-dns.json"
 
 // spec is a loaded OpenAPI document with a JSON Schema validator for the subset of keywords the file uses:
 // $ref, allOf, anyOf, oneOf, properties, required, additionalProperties, type, nullable, enum, items,
