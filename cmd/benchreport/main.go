@@ -1,5 +1,5 @@
 // Command benchreport turns `go test -bench` output into BENCHMARKS.md:
-// each figure the Scale issue asks for, with its target, whether it is
+// each figure zoneward is measured by, with its target, whether it is
 // met, the machine it ran on and the command that reproduces it.
 //
 //	go test -run '^$' -bench . ./... | go run ./cmd/benchreport -o BENCHMARKS.md

@@ -35,15 +35,17 @@ type client struct {
 // newClient builds the SDK services over tr. It does not use
 // cloudflare.NewClient, whose DefaultClientOptions read CLOUDFLARE_BASE_URL,
 // CLOUDFLARE_API_KEY, CLOUDFLARE_EMAIL and CLOUDFLARE_CUSTOM_HEADERS from
-// the environment (notes E.1): an ambient variable must not redirect the
-// token or add credentials to our requests.
+// the environment (docs/cloudflare.md, "The client reads the environment"):
+// an ambient variable must not redirect the token or add credentials to our
+// requests.
 func newClient(baseURL, token string, tr *transport) *client {
 	opts := []option.RequestOption{
 		option.WithBaseURL(baseURL),
 		option.WithAPIToken(token),
 		option.WithHTTPClient(&http.Client{Transport: tr}),
-		// The SDK's own retry loop (v7.9.0: 2 retries, notes E.6) sleeps in
-		// the calling goroutine only, retries 409 and replays a batch POST
+		// The SDK's own retry loop (v7.9.0: 2 retries; docs/cloudflare.md,
+		// Retries) sleeps in the calling goroutine only, retries 409 and
+		// replays a batch POST
 		// whose first attempt may have been applied. transport retries
 		// instead: through the shared limiter, pausing every worker on a
 		// 429, and never replaying a write that may have landed.
@@ -87,7 +89,7 @@ const (
 )
 
 // classify names the API operation of a request from its method and path
-// (API paths, notes A.1, C.1, C.5).
+// (docs/cloudflare.md, Endpoints).
 func classify(method, path string) int {
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	i := len(seg) - 1
@@ -117,9 +119,10 @@ func classify(method, path string) int {
 
 // Retry bounds. Three retries (four attempts) with backoff of 0.5, 1 and
 // 2 s outlast a connection reset or an edge 5xx blip; a longer outage is
-// left to the next run, which completes an interrupted apply (PRODUCT.md,
-// Safety). The numbers follow the SDK's own defaults (v7.9.0: 0.5 s × 2^n,
-// notes E.6), minus the retry of 409, which is a conflict, not a blip.
+// left to the next run, which completes an interrupted apply (see
+// Provider.Apply). The numbers follow the SDK's own defaults (v7.9.0:
+// 0.5 s × 2^n; docs/cloudflare.md, Retries), minus the retry of 409, which
+// is a conflict, not a blip.
 const (
 	maxAttempts = 4
 	backoffBase = 500 * time.Millisecond
@@ -147,7 +150,7 @@ func slack(window time.Duration) time.Duration {
 type transport struct {
 	base    http.RoundTripper
 	limiter *rate.Limiter
-	window  time.Duration // the budget's window: how long a 429 without Retry-After blocks (notes D)
+	window  time.Duration // the budget's window: how long a 429 without Retry-After blocks
 	backoff time.Duration // first retry delay; tests shorten it
 
 	inflight atomic.Int64
@@ -345,10 +348,10 @@ func ratelimitItems(values []string) []ratelimitItem {
 	return out
 }
 
-// retryAfter is how long a 429 asks us to wait: Retry-After ("Number of
-// Seconds until more capacity is available, rounded up", notes D), else
-// the Ratelimit reset, else the whole window, since Cloudflare blocks
-// "all API calls for the next five minutes" after the limit is exceeded.
+// retryAfter is how long a 429 asks us to wait: Retry-After (the seconds
+// until capacity returns), else the Ratelimit reset, else the whole window,
+// since Cloudflare blocks "all API calls for the next five minutes" after
+// the limit is exceeded (docs/cloudflare.md, Rate limits).
 func retryAfter(h http.Header, window time.Duration) time.Duration {
 	if v := h.Get("Retry-After"); v != "" {
 		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
@@ -413,7 +416,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // APIError is an error answer from Cloudflare: its HTTP status and the
 // first entry of the envelope's errors, with the innermost code of its
 // error_chain when there is one (1004 "DNS Validation Error" wraps the
-// specific failure, notes A.7).
+// specific failure; docs/cloudflare.md, Errors).
 type APIError struct {
 	Status  int
 	Code    int    // the specific code: the innermost error_chain entry, else the error's own
@@ -466,10 +469,10 @@ func temporary(err error) bool {
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
-// Page sizes. Records: per_page "maximum 5,000,000" (notes A.2); 5,000
-// reads the largest zones a plan allows (3,500 records, notes A.3) in one
-// request while keeping a response to a few megabytes. Zones: per_page
-// "maximum 50" (notes C.4).
+// Page sizes (docs/cloudflare.md, Listing records, Listing zones). Records:
+// per_page may be up to 5,000,000; 5,000 reads the largest zone a plan
+// allows (3,500 records) in one request while keeping a response to a few
+// megabytes. Zones: per_page is at most 50.
 const (
 	recordsPerPage = 5000
 	zonesPerPage   = 50
@@ -478,13 +481,14 @@ const (
 // listRecords returns every record of zoneID, decoded from the raw JSON
 // (see apiRecord). It pages with List, not ListAutoPaging: the auto-pager
 // fetches later pages with context.Background, ignoring cancellation, and
-// always asks for one empty page more (notes E.5). It stops at a short
-// page or when total_count says the last page has been read.
+// always asks for one empty page more (docs/cloudflare.md, "The
+// auto-pager"). It stops at a short page or when total_count says the last
+// page has been read.
 //
 // The response body is taken raw (option.WithResponseBodyInto) rather
 // than through the SDK's page type: besides the A-record defect, the SDK's
-// union decoding costs about 0.4 ms of CPU per record, two seconds for a
-// page of 5,000, which a sweep of thousands of zones cannot afford.
+// union decoding costs more CPU than a sweep of thousands of zones can
+// afford (BENCHMARKS.md, "How the targets were reached").
 func (c *client) listRecords(ctx context.Context, zoneID string) ([]apiRecord, error) {
 	var out []apiRecord
 	for page := 1; ; page++ {
@@ -515,7 +519,7 @@ func (c *client) listRecords(ctx context.Context, zoneID string) ([]apiRecord, e
 }
 
 // resultInfoInt reads a result_info field the SDK does not decode
-// (total_count, total_pages; notes A.2).
+// (total_count, total_pages; docs/cloudflare.md, Listing records).
 // F is the SDK's internal apijson.Field, inferred from the ExtraFields map.
 func resultInfoInt[F interface{ Raw() string }](extra map[string]F, key string) (int, bool) {
 	f, ok := extra[key]

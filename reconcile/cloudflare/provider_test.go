@@ -482,7 +482,7 @@ func TestBadRecordInBatch(t *testing.T) {
 		r.Line = 10 + i
 		creates = append(creates, r)
 	}
-	creates[23].TTL = 30 // below the non-Enterprise minimum of 60 (notes A.4)
+	creates[23].TTL = 30 // below the non-Enterprise minimum of 60 (docs/cloudflare.md, TTL)
 	srv.ResetLog()
 	err := p.Apply(context.Background(), testZone, reconcile.Changes{Create: creates})
 	var rej *reconcile.RejectedError

@@ -37,9 +37,10 @@ var templates = []struct {
 // schemaFor picks the response schema for a request.
 //
 // Two adjustments to the spec are needed, both forced by the file rather than chosen:
-//   - The batch operation's 200 schema is an unresolvable $ref (x-unresolved-refs, notes G), so it is built
-//     from the shape in notes B: the common envelope with result.{deletes,patches,puts,posts} arrays of
-//     dns-records_dns-record. Its 4XX schema resolves and is used as is.
+//   - The batch operation's 200 schema is an unresolvable $ref (x-unresolved-refs; testdata/README.md), so
+//     it is built from the documented shape (docs/cloudflare.md, Batches): the common envelope with
+//     result.{deletes,patches,puts,posts} arrays of dns-records_dns-record. Its 4XX schema resolves and is
+//     used as is.
 //   - The 4xx schemas of the DNS-record and DNSSEC operations are allOf[<success schema>, <failure schema>],
 //     which no body can satisfy: the success half demands success: true (enum [true]) and the failure half
 //     success: false (see TestSpecFailureSchemasContradict). We validate against the failure member.
@@ -182,8 +183,9 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// TestConformance429 pins the one known deviation: Cloudflare's rate-limit code 971 (notes A.7) is below
-// the spec's "minimum": 1000 for error codes, and nothing else in the 429 body is out of spec.
+// TestConformance429 pins the one known deviation: Cloudflare's rate-limit code 971 (docs/cloudflare.md,
+// Errors) is below the spec's "minimum": 1000 for error codes, and nothing else in the 429 body is out of
+// spec.
 func TestConformance429(t *testing.T) {
 	sp := mustSpec(t)
 	srv := newServer(t, cftest.WithRateLimit(1, 1<<40))

@@ -77,8 +77,8 @@ func sortRecords(rs []Record, order string, desc bool) {
 	}
 }
 
-// matchRecord applies the list filters of notes A.2: name.*, content.*, comment.* (case-insensitive),
-// type, proxied, tag.* and match/tag_match (AND or OR between filters).
+// matchRecord applies the list filters of docs/cloudflare.md, Listing records: name.*, content.*, comment.*
+// (case-insensitive), type, proxied, tag.* and match/tag_match (AND or OR between filters).
 func matchRecord(q map[string][]string, rec Record) bool {
 	get := func(k string) (string, bool) {
 		v, ok := q[k]
@@ -202,7 +202,8 @@ func errNoRecord(id string) *APIError {
 }
 
 // statusFor is the HTTP status of an error: 404 for an unknown record, 400 for everything else, as the
-// notes' issue threads show validation and conflict errors arriving with 400 (notes A.7).
+// issue threads that quote the API show validation and conflict errors arriving with 400 (docs/cloudflare.md,
+// Errors).
 func statusFor(e *APIError) int {
 	if e.Code == CodeRecordNotFound {
 		return http.StatusNotFound

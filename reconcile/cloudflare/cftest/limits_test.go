@@ -37,7 +37,7 @@ func TestRateLimit(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("request %d: %d", i, resp.StatusCode)
 		}
-		// Sent on every response (notes D).
+		// Sent on every response (docs/cloudflare.md, Rate limits).
 		if got, want := resp.Header.Get("Ratelimit"), `"default";r=`+string(rune('4'-i))+";t=2"; got != want {
 			t.Errorf("request %d Ratelimit %q, want %q", i, got, want)
 		}
@@ -100,7 +100,7 @@ func TestRateLimitConcurrent(t *testing.T) {
 }
 
 // TestRetryAfterHonoured shows the SDK, allowed to retry, waits out a 429 and succeeds: the server's
-// Retry-After is what it sleeps on (notes E.6).
+// Retry-After is what it sleeps on (docs/cloudflare.md, Retries).
 func TestRetryAfterHonoured(t *testing.T) {
 	srv := newServer(t, cftest.WithRateLimit(1, time.Second))
 	c := newSDK(t, srv, option.WithMaxRetries(2))
@@ -140,7 +140,7 @@ func TestFaultStatus(t *testing.T) {
 func TestFaultDrop(t *testing.T) {
 	srv := newServer(t)
 	var n atomic.Int64
-	// Drop the first attempt only: the SDK retries transport errors (notes E.6).
+	// Drop the first attempt only: the SDK retries transport errors (docs/cloudflare.md, Retries).
 	srv.SetFault(func(*http.Request) cftest.Fault {
 		if n.Add(1) == 1 {
 			return cftest.Fault{Drop: true}

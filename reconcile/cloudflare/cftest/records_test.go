@@ -26,7 +26,7 @@ func TestSDKCreateZone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// API-created zones start pending with two assigned name servers (notes C.3).
+	// API-created zones start pending with two assigned name servers (docs/cloudflare.md, Zone status).
 	if z.Status != zones.ZoneStatusPending || len(z.NameServers) != 2 || z.ID != srv.ZoneID("new.example") {
 		t.Fatalf("got %+v", z)
 	}
@@ -98,7 +98,7 @@ func TestSDKRecordCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Names are stored lower-case; proxied records read back with TTL 1 (notes A.4).
+	// Names are stored lower-case; proxied records read back with TTL 1 (docs/cloudflare.md, TTL).
 	if a.Name != "www.example.com" || a.TTL != 1 || !a.Proxied || !a.Proxiable || a.Comment != "managed" || len(a.ID) != 32 {
 		t.Fatalf("created %+v", a)
 	}
@@ -110,8 +110,8 @@ func TestSDKRecordCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The SDK decodes every record as A and loses priority (notes, "Known SDK defect"); the server
-	// must still send it.
+	// The SDK decodes every record as A and loses priority (docs/cloudflare.md, "Every record is decoded as
+	// an A record"); the server must still send it.
 	if p := rawField(t, mx.JSON.RawJSON(), "priority"); p != 10.0 {
 		t.Fatalf("raw priority = %v, want 10 in %s", p, mx.JSON.RawJSON())
 	}
@@ -151,7 +151,7 @@ func TestSDKRecordCRUD(t *testing.T) {
 	if p.Content != "192.0.2.2" || p.Comment != "managed" || !p.Proxied || p.Name != "www.example.com" {
 		t.Fatalf("patched %+v", p)
 	}
-	// PUT overwrites: unspecified fields take their defaults (notes B).
+	// PUT overwrites: unspecified fields take their defaults (docs/cloudflare.md, Batches).
 	u, err := c.DNS.Records.Update(ctx, a.ID, dns.RecordUpdateParams{ZoneID: cloudflare.F(zid), Body: dns.ARecordParam{
 		Name: cloudflare.F("www.example.com"), Type: cloudflare.F(dns.ARecordTypeA), Content: cloudflare.F("192.0.2.3"), TTL: cloudflare.F(dns.TTL(120)),
 	}})
@@ -202,7 +202,7 @@ func TestSDKListRecordsPaging(t *testing.T) {
 	if got := srv.Count(cftest.KindListRecords); got != 3 {
 		t.Errorf("list calls = %d, want 3", got)
 	}
-	// Filters: name.exact and type, as the SDK encodes them (notes A.2).
+	// Filters: name.exact and type, as the SDK encodes them (docs/cloudflare.md, Listing records).
 	page, err := c.DNS.Records.List(context.Background(), dns.RecordListParams{ZoneID: cloudflare.F(zid),
 		Name: cloudflare.F(dns.RecordListParamsName{Exact: cloudflare.F("h0042.big.example")}), Type: cloudflare.F(dns.RecordListParamsTypeA)})
 	if err != nil || len(page.Result) != 1 || page.Result[0].Name != "h0042.big.example" {
@@ -232,7 +232,8 @@ func TestSDKBatch(t *testing.T) {
 		Posts: cloudflare.F([]dns.RecordBatchParamsPostUnion{
 			dns.TXTRecordParam{Name: cloudflare.F("_acme.example.com"), Type: cloudflare.F(dns.TXTRecordTypeTXT),
 				Content: cloudflare.F("\"hello\""), TTL: cloudflare.F(dns.TTL(120))},
-			// A post may reuse the name a delete in the same batch freed: deletes run first (notes B).
+			// A post may reuse the name a delete in the same batch freed: deletes run first
+			// (docs/cloudflare.md, Batches).
 			dns.ARecordParam{Name: cloudflare.F("old.example.com"), Type: cloudflare.F(dns.ARecordTypeA), Content: cloudflare.F("192.0.2.9"), TTL: cloudflare.F(dns.TTL1)},
 		}),
 	})

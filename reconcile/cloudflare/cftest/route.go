@@ -8,7 +8,7 @@ import (
 // Kind names the API operation a request was routed to, for [Server.Counts].
 type Kind string
 
-// Request kinds, one per operation (notes A.1, C.1, C.5).
+// Request kinds, one per operation (docs/cloudflare.md, Endpoints, Zones, DNSSEC).
 const (
 	KindListZones    Kind = "zones.list"
 	KindGetZone      Kind = "zones.get"

@@ -17,8 +17,8 @@ import (
 // newSDK returns a cloudflare-go client for srv with retries off, so every test sees each response.
 func newSDK(t *testing.T, srv *cftest.Server, opts ...option.RequestOption) *cloudflare.Client {
 	t.Helper()
-	// NewClient reads CLOUDFLARE_* from the environment first (notes E.1); clear them so they can't
-	// add headers or change the base URL.
+	// NewClient reads CLOUDFLARE_* from the environment first (docs/cloudflare.md, The client reads the
+	// environment); clear them so they can't add headers or change the base URL.
 	for _, k := range []string{"CLOUDFLARE_BASE_URL", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_USER_SERVICE_KEY"} {
 		t.Setenv(k, "")
 	}
@@ -71,7 +71,8 @@ func TestSDKListZonesPaging(t *testing.T) {
 	if len(names) != 120 || names[0] != "z000.example" || names[119] != "z119.example" {
 		t.Fatalf("got %d zones (%v … ), want 120 in name order", len(names), names[:min(3, len(names))])
 	}
-	// 3 pages of 50, 50, 20 plus the empty page the AutoPager needs to stop (notes E.5).
+	// 3 pages of 50, 50, 20 plus the empty page the AutoPager needs to stop (docs/cloudflare.md, The
+	// auto-pager).
 	if got := srv.Count(cftest.KindListZones); got != 4 {
 		t.Errorf("list calls = %d, want 4", got)
 	}
