@@ -30,6 +30,7 @@ type client struct {
 	records *dns.RecordService
 	dnssec  *dns.DNSSECService
 	tr      *transport
+	perPage int // records per listing page: recordsPerPage; tests page with fewer
 }
 
 // newClient builds the SDK services over tr. It does not use
@@ -56,6 +57,7 @@ func newClient(baseURL, token string, tr *transport) *client {
 		records: dns.NewRecordService(opts...),
 		dnssec:  dns.NewDNSSECService(opts...),
 		tr:      tr,
+		perPage: recordsPerPage,
 	}
 }
 
@@ -149,6 +151,7 @@ func slack(window time.Duration) time.Duration {
 // actually leaves, after any late timer wake-up.
 type transport struct {
 	base    http.RoundTripper
+	clock   clock
 	limiter *rate.Limiter
 	window  time.Duration // the budget's window: how long a 429 without Retry-After blocks
 	backoff time.Duration // first retry delay; tests shorten it
@@ -171,6 +174,7 @@ func newTransport(base http.RoundTripper, requests int, window time.Duration) *t
 	r := rate.Limit(float64(max(requests-1, 1)) / span.Seconds())
 	return &transport{
 		base:    base,
+		clock:   systemClock{},
 		limiter: rate.NewLimiter(r, 1),
 		window:  window,
 		backoff: backoffBase,
@@ -229,7 +233,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if ctx.Err() != nil || last || !(replayable || notSent(err)) {
 				return nil, err
 			}
-			if err := sleep(ctx, t.delay(attempt)); err != nil {
+			if err := t.clock.Sleep(ctx, t.delay(attempt)); err != nil {
 				return nil, err
 			}
 			continue
@@ -238,12 +242,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			t.counts[kind429].Add(1)
-			t.pauseFor(retryAfter(resp.Header, t.window))
+			t.pauseFor(retryAfter(resp.Header, t.window, t.clock.Now()))
 			if last {
 				return resp, nil
 			}
 		case resp.StatusCode >= 500 && replayable && !last:
-			if err := sleep(ctx, t.delay(attempt)); err != nil {
+			if err := t.clock.Sleep(ctx, t.delay(attempt)); err != nil {
 				discard(resp)
 				return nil, err
 			}
@@ -257,12 +261,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // wait blocks until no pause is in force, the token bucket grants a token
 // and the send log has room, then records the send.
 func (t *transport) wait(ctx context.Context) error {
-	if err := t.limiter.Wait(ctx); err != nil {
+	now := t.clock.Now()
+	token := t.limiter.ReserveN(now, 1) // always OK: one token, burst 1, a finite rate
+	if err := t.clock.Sleep(ctx, token.DelayFrom(now)); err != nil {
+		token.CancelAt(t.clock.Now())
 		return err
 	}
 	for {
 		t.mu.Lock()
-		now := time.Now()
+		now := t.clock.Now()
 		d := t.paused.Sub(now)
 		if d <= 0 {
 			if len(t.sent) < t.budget {
@@ -279,7 +286,7 @@ func (t *transport) wait(ctx context.Context) error {
 			}
 		}
 		t.mu.Unlock()
-		if err := sleep(ctx, d); err != nil {
+		if err := t.clock.Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -287,7 +294,7 @@ func (t *transport) wait(ctx context.Context) error {
 
 // pauseFor stops every request from starting for d.
 func (t *transport) pauseFor(d time.Duration) {
-	until := time.Now().Add(d)
+	until := t.clock.Now().Add(d)
 	t.mu.Lock()
 	if until.After(t.paused) {
 		t.paused = until
@@ -352,13 +359,13 @@ func ratelimitItems(values []string) []ratelimitItem {
 // until capacity returns), else the Ratelimit reset, else the whole window,
 // since Cloudflare blocks "all API calls for the next five minutes" after
 // the limit is exceeded (docs/cloudflare.md, Rate limits).
-func retryAfter(h http.Header, window time.Duration) time.Duration {
+func retryAfter(h http.Header, window time.Duration, now time.Time) time.Duration {
 	if v := h.Get("Retry-After"); v != "" {
 		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
 			return time.Duration(n * float64(time.Second))
 		}
 		if at, err := http.ParseTime(v); err == nil {
-			return max(0, time.Until(at))
+			return max(0, at.Sub(now))
 		}
 	}
 	var d time.Duration
@@ -399,7 +406,22 @@ func discard(resp *http.Response) {
 	_ = resp.Body.Close()
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// clock is the transport's time: when a request may leave, and how long a
+// pause or a backoff lasts. Production runs on the system clock. Tests
+// that go through cftest share a virtual clock between the transport and
+// the server, so that waiting out Cloudflare's five-minute block takes no
+// real time.
+type clock interface {
+	Now() time.Time
+	// Sleep returns after d, or with ctx's error once ctx is done.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -496,7 +518,7 @@ func (c *client) listRecords(ctx context.Context, zoneID string) ([]apiRecord, e
 		_, err := c.records.List(ctx, dns.RecordListParams{
 			ZoneID:  cf.F(zoneID),
 			Page:    cf.F(float64(page)),
-			PerPage: cf.F(float64(recordsPerPage)),
+			PerPage: cf.F(float64(c.perPage)),
 		}, option.WithResponseBodyInto(&raw))
 		if err != nil {
 			return nil, fmt.Errorf("listing records, page %d: %w", page, apiError(err))
@@ -512,7 +534,7 @@ func (c *client) listRecords(ctx context.Context, zoneID string) ([]apiRecord, e
 		}
 		out = append(out, res.Result...)
 		total := res.ResultInfo.TotalCount
-		if len(res.Result) < recordsPerPage || (total != nil && page*recordsPerPage >= *total) {
+		if len(res.Result) < c.perPage || (total != nil && page*c.perPage >= *total) {
 			return out, nil
 		}
 	}

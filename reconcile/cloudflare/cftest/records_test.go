@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v7"
 	"github.com/cloudflare/cloudflare-go/v7/dns"
+	"github.com/cloudflare/cloudflare-go/v7/option"
 	"github.com/cloudflare/cloudflare-go/v7/zones"
 
 	"github.com/zoneward/zoneward/reconcile/cloudflare/cftest"
@@ -180,14 +181,16 @@ func TestSDKRecordCRUD(t *testing.T) {
 func TestSDKListRecordsPaging(t *testing.T) {
 	srv := newServer(t)
 	zid := srv.AddZone("big.example")
-	// 4,999 + the 2 apex NS records = 5,001: one more than a page of 5,000.
-	for i := range 4999 {
+	// 49 + the 2 apex NS records = 51: one more than a page of 50. The page size proves nothing by being
+	// large; the one a client asks for is served whole (below).
+	const perPage = 50
+	for i := range perPage - 1 {
 		if _, err := srv.AddRecord("big.example", cftest.Record{Name: fmt.Sprintf("h%04d.big.example", i), Type: "A", Content: "192.0.2.1", TTL: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c := newSDK(t, srv)
-	it := c.DNS.Records.ListAutoPaging(context.Background(), dns.RecordListParams{ZoneID: cloudflare.F(zid), PerPage: cloudflare.F(5000.0)})
+	it := c.DNS.Records.ListAutoPaging(context.Background(), dns.RecordListParams{ZoneID: cloudflare.F(zid), PerPage: cloudflare.F(float64(perPage))})
 	seen := map[string]bool{}
 	for it.Next() {
 		seen[it.Current().ID] = true
@@ -195,12 +198,32 @@ func TestSDKListRecordsPaging(t *testing.T) {
 	if err := it.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if len(seen) != 5001 {
-		t.Fatalf("listed %d distinct records, want 5001", len(seen))
+	if len(seen) != perPage+1 {
+		t.Fatalf("listed %d distinct records, want %d", len(seen), perPage+1)
 	}
-	// page 1 (5000), page 2 (1), page 3 (empty, ends the AutoPager).
+	// page 1 (50), page 2 (1), page 3 (empty, ends the AutoPager).
 	if got := srv.Count(cftest.KindListRecords); got != 3 {
 		t.Errorf("list calls = %d, want 3", got)
+	}
+	// A page as large as zoneward asks for (5,000) holds them all, and says so.
+	srv.ResetLog()
+	var raw []byte
+	if _, err := c.DNS.Records.List(context.Background(), dns.RecordListParams{ZoneID: cloudflare.F(zid), PerPage: cloudflare.F(5000.0)},
+		option.WithResponseBodyInto(&raw)); err != nil {
+		t.Fatal(err)
+	}
+	var all struct {
+		Result     []json.RawMessage `json:"result"`
+		ResultInfo struct {
+			PerPage    int `json:"per_page"`
+			TotalCount int `json:"total_count"`
+		} `json:"result_info"`
+	}
+	if err := json.Unmarshal(raw, &all); err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Result) != perPage+1 || all.ResultInfo.PerPage != 5000 || all.ResultInfo.TotalCount != perPage+1 {
+		t.Errorf("per_page 5000: %d records, result_info %+v", len(all.Result), all.ResultInfo)
 	}
 	// Filters: name.exact and type, as the SDK encodes them (docs/cloudflare.md, Listing records).
 	page, err := c.DNS.Records.List(context.Background(), dns.RecordListParams{ZoneID: cloudflare.F(zid),
