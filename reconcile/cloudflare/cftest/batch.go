@@ -28,7 +28,8 @@ func batchLimit(plan string) int {
 // copy only if every operation succeeds: "If any of the individual action fails, no changes are applied and
 // the API returns the first error it encountered" (docs/cloudflare.md, Batches). The error carries
 // source.pointer naming the failing operation, e.g. "/posts/3" (the SDK's ErrorData.Source.Pointer).
-func (s *Server) batch(w http.ResponseWriter, r *http.Request, zid string) {
+func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
+	zid := r.PathValue("zone")
 	b, e := readBody(r)
 	if e != nil {
 		writeError(w, http.StatusBadRequest, e)

@@ -70,7 +70,8 @@ func (s *Server) dnssecJSON(z *zone) map[string]any {
 	return out
 }
 
-func (s *Server) getDNSSEC(w http.ResponseWriter, r *http.Request, zid string) {
+func (s *Server) getDNSSEC(w http.ResponseWriter, r *http.Request) {
+	zid := r.PathValue("zone")
 	s.mu.Lock()
 	z, e := s.zoneLocked(zid)
 	var res map[string]any
@@ -87,7 +88,8 @@ func (s *Server) getDNSSEC(w http.ResponseWriter, r *http.Request, zid string) {
 
 // editDNSSEC implements PATCH /zones/{zone_id}/dnssec with status ∈ {active, disabled} (docs/cloudflare.md,
 // DNSSEC) and the three boolean settings.
-func (s *Server) editDNSSEC(w http.ResponseWriter, r *http.Request, zid string) {
+func (s *Server) editDNSSEC(w http.ResponseWriter, r *http.Request) {
+	zid := r.PathValue("zone")
 	var body struct {
 		Status      *string `json:"status"`
 		MultiSigner *bool   `json:"dnssec_multi_signer"`

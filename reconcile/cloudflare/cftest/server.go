@@ -33,6 +33,8 @@ type Server struct {
 	URL string
 
 	ts      *httptest.Server
+	mux     *http.ServeMux
+	kinds   map[string]Kind // by the mux's pattern
 	cfg     config
 	closing chan struct{} // closed by Close so that injected latency stops early
 	once    sync.Once
@@ -128,6 +130,7 @@ func NewServer(opts ...Option) *Server {
 		zones:      make(map[string]*zone),
 		zoneByName: make(map[string]string),
 	}
+	s.mux, s.kinds = s.routes()
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.ts.URL
 	return s
@@ -152,7 +155,11 @@ func (s *Server) AccountID() string { return s.cfg.accountID }
 // serveHTTP is the outermost handler: it logs, counts against the rate limit, applies faults,
 // authenticates and then routes.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	kind, h := s.route(r)
+	_, pattern := s.mux.Handler(r)
+	kind, ok := s.kinds[pattern]
+	if !ok {
+		kind = KindOther
+	}
 	rec := &recorder{ResponseWriter: w}
 	body := &countingReader{r: r.Body}
 	r.Body = body
@@ -200,7 +207,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, status, e)
 		return
 	}
-	h(rec, r)
+	s.mux.ServeHTTP(rec, r)
 }
 
 // authenticate checks the bearer token. A missing or malformed Authorization header gives 400 with 6003

@@ -304,7 +304,8 @@ func (s *Server) zoneLocked(id string) (*zone, *APIError) {
 	return z, nil
 }
 
-func (s *Server) getZone(w http.ResponseWriter, r *http.Request, id string) {
+func (s *Server) getZone(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("zone")
 	s.mu.Lock()
 	z, e := s.zoneLocked(id)
 	var res map[string]any
