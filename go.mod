@@ -9,6 +9,7 @@ require (
 	github.com/hmarr/codeowners v1.2.1
 	github.com/miekg/dns v1.1.73
 	github.com/robfig/cron/v3 v3.0.1
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/net v0.62.0
 	golang.org/x/sync v0.25.0
