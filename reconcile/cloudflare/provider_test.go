@@ -719,6 +719,30 @@ func TestZoneCreationPace(t *testing.T) {
 	}
 }
 
+// TestOtherAccountIsNeverTouched: a Provider configured for an account the
+// token cannot use sees none of the token's zones and creates none in it,
+// so a wrong account_id in zoneward.yaml fails closed.
+func TestOtherAccountIsNeverTouched(t *testing.T) {
+	const tokensAccount = "fedcba9876543210fedcba9876543210"
+	srv := newServer(t, cftest.WithAccount(tokensAccount, "the token's account"))
+	p := newTestProvider(t, srv, func(o *Options) { o.AccountID = cftest.DefaultAccountID; o.CreateZones = true })
+	ctx := context.Background()
+	if names, err := p.Zones(ctx); err != nil || len(names) != 0 {
+		t.Fatalf("Zones of another account: %q, %v", names, err)
+	}
+	err := p.Apply(ctx, testZone, reconcile.Changes{Create: []reconcile.Record{rec(t, "a.example.com.", "A", "192.0.2.1")}})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusForbidden || ae.Code != cftest.CodeBadAccount {
+		t.Fatalf("Apply in another account: %v, want the API's 403", err)
+	}
+	if n := srv.Count(cftest.KindBatch); n != 0 {
+		t.Errorf("%d batches sent", n)
+	}
+	if got := srv.Records(testZone); len(got) != 2 { // the apex NS pair, as the zone was seeded
+		t.Errorf("the token's zone holds %d records", len(got))
+	}
+}
+
 func TestMissingZoneWithoutCreateZones(t *testing.T) {
 	srv := newServer(t)
 	p := newTestProvider(t, srv, nil)
