@@ -8,28 +8,17 @@ import (
 	"github.com/zoneward/zoneward/github"
 )
 
-// payloads returns the directory of GitHub's example payloads, which sits
-// in shared/ beside the clone. CI must have it; elsewhere the test skips.
-func payloads(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "reference", "github-payloads")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("example payloads missing in CI: %v", err)
-		}
-		t.Skipf("example payloads not found: %v", err)
-	}
-	return dir
-}
+// payloads is the directory of GitHub's example webhook payloads;
+// testdata/README.md says where they come from.
+const payloads = "testdata"
 
 func TestReadEvent(t *testing.T) {
-	dir := payloads(t)
 	for _, tt := range []struct{ file, action string }{
 		{"pull_request_opened.payload.json", "opened"},
 		{"pull_request_synchronize.payload.json", "synchronize"},
 		{"pull_request_closed.payload.json", "closed"},
 	} {
-		ev, err := github.ReadEvent(filepath.Join(dir, tt.file))
+		ev, err := github.ReadEvent(filepath.Join(payloads, tt.file))
 		if err != nil {
 			t.Errorf("%s: %v", tt.file, err)
 			continue
@@ -52,7 +41,6 @@ func TestReadEvent(t *testing.T) {
 }
 
 func TestParsePush(t *testing.T) {
-	dir := payloads(t)
 	for _, tt := range []struct {
 		file string
 		want github.Push
@@ -74,7 +62,7 @@ func TestParsePush(t *testing.T) {
 			Created:    true,
 		}},
 	} {
-		data, err := os.ReadFile(filepath.Join(dir, tt.file))
+		data, err := os.ReadFile(filepath.Join(payloads, tt.file))
 		if err != nil {
 			t.Fatal(err)
 		}

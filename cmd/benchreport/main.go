@@ -1,12 +1,11 @@
 // Command benchreport turns `go test -bench` output into BENCHMARKS.md:
-// each figure the Scale issue asks for, with its target, whether it is
+// each figure zoneward is measured by, with its target, whether it is
 // met, the machine it ran on and the command that reproduces it.
 //
 //	go test -run '^$' -bench . ./... | go run ./cmd/benchreport -o BENCHMARKS.md
 package main
 
 import (
-	"bufio"
 	_ "embed"
 	"flag"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 // figure is one row of the report: a metric of one benchmark.
@@ -77,12 +78,10 @@ var figures = []figure{
 //go:embed history.md
 var history string
 
-var lineRE = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
-
 func main() {
 	out := flag.String("o", "BENCHMARKS.md", "write the report to `FILE`")
 	flag.Parse()
-	results, header, err := parse(os.Stdin)
+	results, header, err := parse(os.Stdin, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
@@ -99,36 +98,45 @@ func main() {
 	}
 }
 
-// parse reads benchmark lines into name → unit → value (the last run of
-// a benchmark wins), and the cpu/goos header lines.
-func parse(r io.Reader) (map[string]map[string]float64, map[string]string, error) {
+// parse reads `go test -bench` output (the Go benchmark format, read with
+// golang.org/x/perf/benchfmt) into name → unit → value, the name without
+// its -GOMAXPROCS suffix and the values in the units the benchmark
+// reported (the last run of a benchmark wins), and the goos, goarch and
+// cpu configuration lines. A malformed benchmark line is reported to warn
+// and skipped: its figure shows as not measured.
+func parse(r io.Reader, warn io.Writer) (map[string]map[string]float64, map[string]string, error) {
 	results := map[string]map[string]float64{}
 	header := map[string]string{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		for _, k := range []string{"goos", "goarch", "cpu"} {
-			if v, ok := strings.CutPrefix(line, k+": "); ok {
-				header[k] = strings.TrimSpace(v)
+	br := benchfmt.NewReader(r, "stdin")
+	for br.Scan() {
+		switch rec := br.Result().(type) {
+		case *benchfmt.SyntaxError:
+			fmt.Fprintf(warn, "benchreport: %v\n", rec)
+		case *benchfmt.Result:
+			for _, k := range []string{"goos", "goarch", "cpu"} {
+				if v := rec.GetConfig(k); v != "" {
+					header[k] = v
+				}
 			}
-		}
-		m := lineRE.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		fields := strings.Fields(m[2])
-		vals := map[string]float64{}
-		for i := 0; i+1 < len(fields); i += 2 {
-			v, err := strconv.ParseFloat(fields[i], 64)
-			if err != nil {
-				continue
+			base, parts := rec.Name.Parts()
+			name := "Benchmark" + string(base)
+			for _, p := range parts {
+				if p[0] == '/' {
+					name += string(p)
+				}
 			}
-			vals[fields[i+1]] = v
+			vals := map[string]float64{}
+			for _, v := range rec.Values {
+				if v.OrigUnit != "" { // benchfmt tidies ns/op into sec/op; the figures use what was written
+					vals[v.OrigUnit] = v.OrigValue
+				} else {
+					vals[v.Unit] = v.Value
+				}
+			}
+			results[name] = vals
 		}
-		results[m[1]] = vals
 	}
-	return results, header, sc.Err()
+	return results, header, br.Err()
 }
 
 func write(w io.Writer, results map[string]map[string]float64, header map[string]string) error {

@@ -15,14 +15,26 @@ BenchmarkPlanZonefile/zones=10000-2   1   2500000000 ns/op   10000 zones
 BenchmarkCloudflareOneZone/cold-2     3   100 ns/op   3.000 requests/op
 BenchmarkCloudflareOneZone/warm-2     3   100 ns/op   2.000 requests/op
 BenchmarkSomethingElse-2              5   42 ns/op
+BenchmarkBroken-2                     1   12 ns/op   7
+BenchmarkParseFile
+BenchmarkParseFile-2                  9   48170 ns/op   9000 B/op
 PASS
 `
-	results, header, err := parse(strings.NewReader(in))
+	var warn bytes.Buffer
+	results, header, err := parse(strings.NewReader(in), &warn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if header["cpu"] != "Test CPU" || results["BenchmarkCloudflareOneZone/cold"]["requests/op"] != 3 {
 		t.Fatalf("parse: %v %v", header, results)
+	}
+	// Values stay in the units written (not benchfmt's tidied sec/op); -v's name-only line is no result.
+	if got := results["BenchmarkParseFile"]; got["ns/op"] != 48170 || got["B/op"] != 9000 || len(got) != 2 {
+		t.Errorf("BenchmarkParseFile: %v", got)
+	}
+	// A malformed line is reported with its line number, and is no result.
+	if _, ok := results["BenchmarkBroken"]; ok || !strings.Contains(warn.String(), "stdin:8: missing units") {
+		t.Errorf("malformed line: results %v, warnings %q", results["BenchmarkBroken"], warn.String())
 	}
 	var b bytes.Buffer
 	if err := write(&b, results, header); err != nil {

@@ -30,20 +30,23 @@ type client struct {
 	records *dns.RecordService
 	dnssec  *dns.DNSSECService
 	tr      *transport
+	perPage int // records per listing page: recordsPerPage; tests page with fewer
 }
 
 // newClient builds the SDK services over tr. It does not use
 // cloudflare.NewClient, whose DefaultClientOptions read CLOUDFLARE_BASE_URL,
 // CLOUDFLARE_API_KEY, CLOUDFLARE_EMAIL and CLOUDFLARE_CUSTOM_HEADERS from
-// the environment (notes E.1): an ambient variable must not redirect the
-// token or add credentials to our requests.
+// the environment (docs/cloudflare.md, "The client reads the environment"):
+// an ambient variable must not redirect the token or add credentials to our
+// requests.
 func newClient(baseURL, token string, tr *transport) *client {
 	opts := []option.RequestOption{
 		option.WithBaseURL(baseURL),
 		option.WithAPIToken(token),
 		option.WithHTTPClient(&http.Client{Transport: tr}),
-		// The SDK's own retry loop (v7.9.0: 2 retries, notes E.6) sleeps in
-		// the calling goroutine only, retries 409 and replays a batch POST
+		// The SDK's own retry loop (v7.9.0: 2 retries; docs/cloudflare.md,
+		// Retries) sleeps in the calling goroutine only, retries 409 and
+		// replays a batch POST
 		// whose first attempt may have been applied. transport retries
 		// instead: through the shared limiter, pausing every worker on a
 		// 429, and never replaying a write that may have landed.
@@ -54,6 +57,7 @@ func newClient(baseURL, token string, tr *transport) *client {
 		records: dns.NewRecordService(opts...),
 		dnssec:  dns.NewDNSSECService(opts...),
 		tr:      tr,
+		perPage: recordsPerPage,
 	}
 }
 
@@ -87,7 +91,7 @@ const (
 )
 
 // classify names the API operation of a request from its method and path
-// (API paths, notes A.1, C.1, C.5).
+// (docs/cloudflare.md, Endpoints).
 func classify(method, path string) int {
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	i := len(seg) - 1
@@ -117,9 +121,10 @@ func classify(method, path string) int {
 
 // Retry bounds. Three retries (four attempts) with backoff of 0.5, 1 and
 // 2 s outlast a connection reset or an edge 5xx blip; a longer outage is
-// left to the next run, which completes an interrupted apply (PRODUCT.md,
-// Safety). The numbers follow the SDK's own defaults (v7.9.0: 0.5 s × 2^n,
-// notes E.6), minus the retry of 409, which is a conflict, not a blip.
+// left to the next run, which completes an interrupted apply (see
+// Provider.Apply). The numbers follow the SDK's own defaults (v7.9.0:
+// 0.5 s × 2^n; docs/cloudflare.md, Retries), minus the retry of 409, which
+// is a conflict, not a blip.
 const (
 	maxAttempts = 4
 	backoffBase = 500 * time.Millisecond
@@ -146,8 +151,9 @@ func slack(window time.Duration) time.Duration {
 // actually leaves, after any late timer wake-up.
 type transport struct {
 	base    http.RoundTripper
+	clock   clock
 	limiter *rate.Limiter
-	window  time.Duration // the budget's window: how long a 429 without Retry-After blocks (notes D)
+	window  time.Duration // the budget's window: how long a 429 without Retry-After blocks
 	backoff time.Duration // first retry delay; tests shorten it
 
 	inflight atomic.Int64
@@ -168,6 +174,7 @@ func newTransport(base http.RoundTripper, requests int, window time.Duration) *t
 	r := rate.Limit(float64(max(requests-1, 1)) / span.Seconds())
 	return &transport{
 		base:    base,
+		clock:   systemClock{},
 		limiter: rate.NewLimiter(r, 1),
 		window:  window,
 		backoff: backoffBase,
@@ -226,7 +233,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if ctx.Err() != nil || last || !(replayable || notSent(err)) {
 				return nil, err
 			}
-			if err := sleep(ctx, t.delay(attempt)); err != nil {
+			if err := t.clock.Sleep(ctx, t.delay(attempt)); err != nil {
 				return nil, err
 			}
 			continue
@@ -235,12 +242,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			t.counts[kind429].Add(1)
-			t.pauseFor(retryAfter(resp.Header, t.window))
+			t.pauseFor(retryAfter(resp.Header, t.window, t.clock.Now()))
 			if last {
 				return resp, nil
 			}
 		case resp.StatusCode >= 500 && replayable && !last:
-			if err := sleep(ctx, t.delay(attempt)); err != nil {
+			if err := t.clock.Sleep(ctx, t.delay(attempt)); err != nil {
 				discard(resp)
 				return nil, err
 			}
@@ -254,12 +261,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // wait blocks until no pause is in force, the token bucket grants a token
 // and the send log has room, then records the send.
 func (t *transport) wait(ctx context.Context) error {
-	if err := t.limiter.Wait(ctx); err != nil {
+	now := t.clock.Now()
+	token := t.limiter.ReserveN(now, 1) // always OK: one token, burst 1, a finite rate
+	if err := t.clock.Sleep(ctx, token.DelayFrom(now)); err != nil {
+		token.CancelAt(t.clock.Now())
 		return err
 	}
 	for {
 		t.mu.Lock()
-		now := time.Now()
+		now := t.clock.Now()
 		d := t.paused.Sub(now)
 		if d <= 0 {
 			if len(t.sent) < t.budget {
@@ -276,7 +286,7 @@ func (t *transport) wait(ctx context.Context) error {
 			}
 		}
 		t.mu.Unlock()
-		if err := sleep(ctx, d); err != nil {
+		if err := t.clock.Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -284,7 +294,7 @@ func (t *transport) wait(ctx context.Context) error {
 
 // pauseFor stops every request from starting for d.
 func (t *transport) pauseFor(d time.Duration) {
-	until := time.Now().Add(d)
+	until := t.clock.Now().Add(d)
 	t.mu.Lock()
 	if until.After(t.paused) {
 		t.paused = until
@@ -345,17 +355,17 @@ func ratelimitItems(values []string) []ratelimitItem {
 	return out
 }
 
-// retryAfter is how long a 429 asks us to wait: Retry-After ("Number of
-// Seconds until more capacity is available, rounded up", notes D), else
-// the Ratelimit reset, else the whole window, since Cloudflare blocks
-// "all API calls for the next five minutes" after the limit is exceeded.
-func retryAfter(h http.Header, window time.Duration) time.Duration {
+// retryAfter is how long a 429 asks us to wait: Retry-After (the seconds
+// until capacity returns), else the Ratelimit reset, else the whole window,
+// since Cloudflare blocks "all API calls for the next five minutes" after
+// the limit is exceeded (docs/cloudflare.md, Rate limits).
+func retryAfter(h http.Header, window time.Duration, now time.Time) time.Duration {
 	if v := h.Get("Retry-After"); v != "" {
 		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
 			return time.Duration(n * float64(time.Second))
 		}
 		if at, err := http.ParseTime(v); err == nil {
-			return max(0, time.Until(at))
+			return max(0, at.Sub(now))
 		}
 	}
 	var d time.Duration
@@ -396,7 +406,22 @@ func discard(resp *http.Response) {
 	_ = resp.Body.Close()
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// clock is the transport's time: when a request may leave, and how long a
+// pause or a backoff lasts. Production runs on the system clock. Tests
+// that go through cftest share a virtual clock between the transport and
+// the server, so that waiting out Cloudflare's five-minute block takes no
+// real time.
+type clock interface {
+	Now() time.Time
+	// Sleep returns after d, or with ctx's error once ctx is done.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -413,7 +438,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // APIError is an error answer from Cloudflare: its HTTP status and the
 // first entry of the envelope's errors, with the innermost code of its
 // error_chain when there is one (1004 "DNS Validation Error" wraps the
-// specific failure, notes A.7).
+// specific failure; docs/cloudflare.md, Errors).
 type APIError struct {
 	Status  int
 	Code    int    // the specific code: the innermost error_chain entry, else the error's own
@@ -466,10 +491,10 @@ func temporary(err error) bool {
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
-// Page sizes. Records: per_page "maximum 5,000,000" (notes A.2); 5,000
-// reads the largest zones a plan allows (3,500 records, notes A.3) in one
-// request while keeping a response to a few megabytes. Zones: per_page
-// "maximum 50" (notes C.4).
+// Page sizes (docs/cloudflare.md, Listing records, Listing zones). Records:
+// per_page may be up to 5,000,000; 5,000 reads the largest zone a plan
+// allows (3,500 records) in one request while keeping a response to a few
+// megabytes. Zones: per_page is at most 50.
 const (
 	recordsPerPage = 5000
 	zonesPerPage   = 50
@@ -478,13 +503,14 @@ const (
 // listRecords returns every record of zoneID, decoded from the raw JSON
 // (see apiRecord). It pages with List, not ListAutoPaging: the auto-pager
 // fetches later pages with context.Background, ignoring cancellation, and
-// always asks for one empty page more (notes E.5). It stops at a short
-// page or when total_count says the last page has been read.
+// always asks for one empty page more (docs/cloudflare.md, "The
+// auto-pager"). It stops at a short page or when total_count says the last
+// page has been read.
 //
 // The response body is taken raw (option.WithResponseBodyInto) rather
 // than through the SDK's page type: besides the A-record defect, the SDK's
-// union decoding costs about 0.4 ms of CPU per record, two seconds for a
-// page of 5,000, which a sweep of thousands of zones cannot afford.
+// union decoding costs more CPU than a sweep of thousands of zones can
+// afford (BENCHMARKS.md, "How the targets were reached").
 func (c *client) listRecords(ctx context.Context, zoneID string) ([]apiRecord, error) {
 	var out []apiRecord
 	for page := 1; ; page++ {
@@ -492,7 +518,7 @@ func (c *client) listRecords(ctx context.Context, zoneID string) ([]apiRecord, e
 		_, err := c.records.List(ctx, dns.RecordListParams{
 			ZoneID:  cf.F(zoneID),
 			Page:    cf.F(float64(page)),
-			PerPage: cf.F(float64(recordsPerPage)),
+			PerPage: cf.F(float64(c.perPage)),
 		}, option.WithResponseBodyInto(&raw))
 		if err != nil {
 			return nil, fmt.Errorf("listing records, page %d: %w", page, apiError(err))
@@ -508,14 +534,14 @@ func (c *client) listRecords(ctx context.Context, zoneID string) ([]apiRecord, e
 		}
 		out = append(out, res.Result...)
 		total := res.ResultInfo.TotalCount
-		if len(res.Result) < recordsPerPage || (total != nil && page*recordsPerPage >= *total) {
+		if len(res.Result) < c.perPage || (total != nil && page*c.perPage >= *total) {
 			return out, nil
 		}
 	}
 }
 
 // resultInfoInt reads a result_info field the SDK does not decode
-// (total_count, total_pages; notes A.2).
+// (total_count, total_pages; docs/cloudflare.md, Listing records).
 // F is the SDK's internal apijson.Field, inferred from the ExtraFields map.
 func resultInfoInt[F interface{ Raw() string }](extra map[string]F, key string) (int, bool) {
 	f, ok := extra[key]

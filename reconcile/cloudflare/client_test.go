@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoneward/zoneward/reconcile"
@@ -25,18 +26,27 @@ func TestRatelimitHeader(t *testing.T) {
 }
 
 func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	h := http.Header{}
 	h.Set("Retry-After", "7")
-	if d := retryAfter(h, time.Hour); d != 7*time.Second {
+	if d := retryAfter(h, time.Hour, now); d != 7*time.Second {
 		t.Errorf("Retry-After 7: %v", d)
+	}
+	h.Set("Retry-After", now.Add(90*time.Second).Format(http.TimeFormat))
+	if d := retryAfter(h, time.Hour, now); d != 90*time.Second {
+		t.Errorf("Retry-After as a date 90 s ahead: %v", d)
+	}
+	h.Set("Retry-After", now.Add(-time.Minute).Format(http.TimeFormat))
+	if d := retryAfter(h, time.Hour, now); d != 0 {
+		t.Errorf("Retry-After as a date in the past: %v", d)
 	}
 	h = http.Header{}
 	h.Set("Ratelimit", `"default";r=0;t=12`)
-	if d := retryAfter(h, time.Hour); d != 12*time.Second {
+	if d := retryAfter(h, time.Hour, now); d != 12*time.Second {
 		t.Errorf("Ratelimit reset: %v", d)
 	}
 	// Nothing to go by: Cloudflare blocks for the whole window.
-	if d := retryAfter(http.Header{}, 5*time.Minute); d != 5*time.Minute {
+	if d := retryAfter(http.Header{}, 5*time.Minute, now); d != 5*time.Minute {
 		t.Errorf("no header: %v", d)
 	}
 }
@@ -63,7 +73,11 @@ func TestClassify(t *testing.T) {
 
 // stamps is an http.RoundTripper below transport that answers 200 at once
 // and records when each request was sent. It stands for the network, not
-// for Cloudflare: what is tested is the pacing above it.
+// for Cloudflare: what is tested is the pacing above it. Nothing below the
+// transport touches a socket, so the tests that use it run in a
+// testing/synctest bubble: every wait of the transport (token bucket,
+// pauses, backoff) runs on the bubble's virtual clock, and the times
+// recorded are exact.
 type stamps struct {
 	mu    sync.Mutex
 	times []time.Time
@@ -95,6 +109,10 @@ func maxInWindow(ts []time.Time, w time.Duration) int {
 }
 
 func TestLimiterKeepsEveryWindowWithinBudget(t *testing.T) {
+	synctest.Test(t, testLimiterKeepsEveryWindowWithinBudget)
+}
+
+func testLimiterKeepsEveryWindowWithinBudget(t *testing.T) {
 	const n, window = 10, 400 * time.Millisecond
 	base := &stamps{}
 	tr := newTransport(base, n, window)
@@ -122,6 +140,10 @@ func TestLimiterKeepsEveryWindowWithinBudget(t *testing.T) {
 }
 
 func TestTransportWaitsOutA429ForEveryone(t *testing.T) {
+	synctest.Test(t, testTransportWaitsOutA429ForEveryone)
+}
+
+func testTransportWaitsOutA429ForEveryone(t *testing.T) {
 	base := &stamps{reply: func(n int) *http.Response {
 		if n == 0 {
 			h := http.Header{}
@@ -159,6 +181,10 @@ func TestTransportWaitsOutA429ForEveryone(t *testing.T) {
 }
 
 func TestTransportPausesWhenRatelimitRunsOut(t *testing.T) {
+	synctest.Test(t, testTransportPausesWhenRatelimitRunsOut)
+}
+
+func testTransportPausesWhenRatelimitRunsOut(t *testing.T) {
 	base := &stamps{reply: func(n int) *http.Response {
 		h := http.Header{}
 		if n == 0 {
@@ -180,7 +206,9 @@ func TestTransportPausesWhenRatelimitRunsOut(t *testing.T) {
 	}
 }
 
-func TestTransportRetries(t *testing.T) {
+func TestTransportRetries(t *testing.T) { synctest.Test(t, testTransportRetries) }
+
+func testTransportRetries(t *testing.T) {
 	fail := func(status int, times int) func(int) *http.Response {
 		return func(n int) *http.Response {
 			if n < times {

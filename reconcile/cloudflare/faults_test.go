@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,29 +187,35 @@ func TestAmbiguousBatchThatLanded(t *testing.T) {
 func TestCancelledApplyIsCompletedByTheNextRun(t *testing.T) {
 	srv := newServer(t)
 	desired := manyRecords(t, 500, "192.0.2.1") // three batches on Free
+	p := newTestProvider(t, srv, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := plan(t, p, testZone, desired)
+	// The run is cancelled while Cloudflare holds its second batch, as when
+	// the process is stopped mid-request: whether that batch lands is then
+	// up to Cloudflare.
+	var posts atomic.Int32
 	srv.SetFault(func(r *http.Request) cftest.Fault {
-		if r.Method == http.MethodPost {
+		if r.Method == http.MethodPost && posts.Add(1) == 2 {
+			cancel()
 			return cftest.Fault{Latency: 80 * time.Millisecond}
 		}
 		return cftest.Fault{}
 	})
-	p := newTestProvider(t, srv, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := plan(t, p, testZone, desired)
-	// Cancel once the first batch is answered: the second is then held by
-	// its latency.
-	go func() {
-		for srv.Count(cftest.KindBatch) == 0 && ctx.Err() == nil {
-			time.Sleep(time.Millisecond)
-		}
-		cancel()
-	}()
 	err := p.Apply(ctx, testZone, ch)
-	cancel()
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled Apply: %v", err)
 	}
 	t.Logf("cancelled: %v", err)
+	// The next run starts once Cloudflare is done with what was sent (the
+	// held batch is logged when its handler returns). One that raced a
+	// batch still in flight would plan creates that the batch then makes,
+	// and have them refused as identical records until the run after.
+	for deadline := time.Now().Add(10 * time.Second); srv.Count(cftest.KindBatch) < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the held batch was never answered")
+		}
+	}
 	if n := len(srv.Records(testZone)) - 2; n == 0 || n == len(desired) {
 		t.Fatalf("%d records after the cancelled apply, want part of %d", n, len(desired))
 	}

@@ -14,6 +14,7 @@ import (
 
 	cf "github.com/cloudflare/cloudflare-go/v7"
 	"github.com/cloudflare/cloudflare-go/v7/dns"
+	"github.com/cloudflare/cloudflare-go/v7/option"
 	"github.com/cloudflare/cloudflare-go/v7/zones"
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
@@ -37,8 +38,8 @@ func newCreateLimiter(r Rate) *rate.Limiter {
 
 // responseHeaderTimeout bounds the wait for a response once a request is
 // sent. A batch of 3,500 operations is one database transaction at
-// Cloudflare (notes B), so it gets two minutes; a connection that hangs
-// longer is retried or left to the next run.
+// Cloudflare (docs/cloudflare.md, Batches), so it gets two minutes; a
+// connection that hangs longer is retried or left to the next run.
 const responseHeaderTimeout = 2 * time.Minute
 
 // Provider is the Cloudflare provider. It implements reconcile.Provider,
@@ -232,7 +233,8 @@ func (p *Provider) fetchZone(ctx context.Context, k string) (*zoneInfo, error) {
 	res, err := p.c.zones.List(ctx, zones.ZoneListParams{
 		Account: cf.F(zones.ZoneListParamsAccount{ID: cf.F(p.opts.AccountID)}),
 		Name:    cf.F(k),
-		// per_page has a minimum of 5 (notes C.4); a name matches one zone.
+		// per_page has a minimum of 5 (docs/cloudflare.md, Listing zones);
+		// a name matches one zone.
 		PerPage: cf.F(5.0),
 	})
 	if err != nil {
@@ -261,8 +263,8 @@ func (p *Provider) status(zi *zoneInfo) string {
 	return zi.status
 }
 
-// codeNoRoute is 7003 "No route for the URI" (notes A.7): the answer for a
-// zone ID that no longer exists.
+// codeNoRoute is 7003 "No route for the URI" (docs/cloudflare.md, Errors):
+// the answer for a zone ID that no longer exists.
 const codeNoRoute = 7003
 
 // zoneGone reports whether err says the zone ID no longer routes: 7003 at
@@ -508,9 +510,10 @@ type op struct {
 }
 
 // ops turns changes into batch operations in the order Cloudflare runs a
-// batch (deletes, patches, puts, posts; notes B), so that cutting the list
-// into batches anywhere keeps that order across batches. Records that
-// cannot be expressed are refused here, before any request.
+// batch (deletes, patches, puts, posts; docs/cloudflare.md, Batches), so
+// that cutting the list into batches anywhere keeps that order across
+// batches. Records that cannot be expressed are refused here, before any
+// request.
 func (p *Provider) ops(ch reconcile.Changes) ([]op, []reconcile.Rejection) {
 	var ops []op
 	var rej []reconcile.Rejection
@@ -688,13 +691,17 @@ func isStatus(err error, status int) bool {
 	return errors.As(err, &ae) && ae.Status == status
 }
 
-// batch sends ops as one POST /zones/{id}/dns_records/batch.
+// batch sends ops as one POST /zones/{id}/dns_records/batch. The answer
+// echoes every record written; nothing of it is needed, so it is taken
+// raw rather than decoded through the SDK's record unions, which would
+// cost more CPU than the rest of the apply (see listRecords).
 func (a *applier) batch(ctx context.Context, ops []op) error {
 	params, err := batchParams(a.zi.id, ops)
 	if err != nil {
 		return err
 	}
-	if _, err := a.p.c.records.Batch(ctx, params); err != nil {
+	var raw []byte
+	if _, err := a.p.c.records.Batch(ctx, params, option.WithResponseBodyInto(&raw)); err != nil {
 		err = apiError(err)
 		if zoneGone(err) {
 			a.p.markGone(a.zi)

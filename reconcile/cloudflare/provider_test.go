@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -376,19 +377,28 @@ func TestApexALIAS(t *testing.T) {
 	}
 }
 
+// TestPaging reads zones around page boundaries. The pages are of 150
+// records, not the Provider's 5,000, so that a few hundred records span
+// several; TestPageSize checks what a Provider asks for. The zone also
+// holds Cloudflare's two apex NS records, which count in the pages but
+// are not returned.
 func TestPaging(t *testing.T) {
-	for _, n := range []int{99, 100, 101, 5001} {
+	const perPage = 150
+	for _, n := range []int{
+		99,  // 101 in all: one page, where the server's default of 100 would take two
+		148, // 150: exactly one page, ended by total_count without asking for an empty one
+		149, // 151: one record over
+		300, // 302: three pages
+	} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			srv := newServer(t)
-			if err := srv.SetPlan(testZone, cftest.PlanPaid); err != nil {
-				t.Fatal(err)
-			}
 			for i := range n {
 				if _, err := srv.AddRecord(testZone, cftest.Record{Name: fmt.Sprintf("h%d.example.com", i), Type: "A", Content: "192.0.2.1", TTL: 300}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			p := newTestProvider(t, srv, nil)
+			p.c.perPage = perPage
 			srv.ResetLog()
 			rs, err := p.Records(context.Background(), testZone)
 			if err != nil {
@@ -404,11 +414,33 @@ func TestPaging(t *testing.T) {
 				}
 				seen[r.ID] = true
 			}
-			wantPages := (n + recordsPerPage - 1) / recordsPerPage
+			total := n + 2
+			wantPages := (total + perPage - 1) / perPage
 			if got := srv.Count(cftest.KindListRecords); got != wantPages {
 				t.Errorf("%d list requests, want %d", got, wantPages)
 			}
 		})
+	}
+}
+
+// TestPageSize: a Provider lists records 5,000 a page, which holds the
+// largest zone a plan allows in one request.
+func TestPageSize(t *testing.T) {
+	srv := newServer(t)
+	p := newTestProvider(t, srv, nil)
+	if _, err := p.Records(context.Background(), testZone); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range srv.Requests() {
+		if r.Kind != cftest.KindListRecords {
+			continue
+		}
+		if q, _ := url.ParseQuery(r.Query); q.Get("per_page") != "5000" || q.Get("page") != "1" {
+			t.Errorf("records listed with %q, want page 1 of 5000", r.Query)
+		}
+	}
+	if srv.Count(cftest.KindListRecords) != 1 {
+		t.Errorf("%d list requests for an empty zone, want 1", srv.Count(cftest.KindListRecords))
 	}
 }
 
@@ -482,7 +514,7 @@ func TestBadRecordInBatch(t *testing.T) {
 		r.Line = 10 + i
 		creates = append(creates, r)
 	}
-	creates[23].TTL = 30 // below the non-Enterprise minimum of 60 (notes A.4)
+	creates[23].TTL = 30 // below the non-Enterprise minimum of 60 (docs/cloudflare.md, TTL)
 	srv.ResetLog()
 	err := p.Apply(context.Background(), testZone, reconcile.Changes{Create: creates})
 	var rej *reconcile.RejectedError
@@ -687,6 +719,30 @@ func TestZoneCreationPace(t *testing.T) {
 	}
 }
 
+// TestOtherAccountIsNeverTouched: a Provider configured for an account the
+// token cannot use sees none of the token's zones and creates none in it,
+// so a wrong account_id in zoneward.yaml fails closed.
+func TestOtherAccountIsNeverTouched(t *testing.T) {
+	const tokensAccount = "fedcba9876543210fedcba9876543210"
+	srv := newServer(t, cftest.WithAccount(tokensAccount, "the token's account"))
+	p := newTestProvider(t, srv, func(o *Options) { o.AccountID = cftest.DefaultAccountID; o.CreateZones = true })
+	ctx := context.Background()
+	if names, err := p.Zones(ctx); err != nil || len(names) != 0 {
+		t.Fatalf("Zones of another account: %q, %v", names, err)
+	}
+	err := p.Apply(ctx, testZone, reconcile.Changes{Create: []reconcile.Record{rec(t, "a.example.com.", "A", "192.0.2.1")}})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != http.StatusForbidden || ae.Code != cftest.CodeBadAccount {
+		t.Fatalf("Apply in another account: %v, want the API's 403", err)
+	}
+	if n := srv.Count(cftest.KindBatch); n != 0 {
+		t.Errorf("%d batches sent", n)
+	}
+	if got := srv.Records(testZone); len(got) != 2 { // the apex NS pair, as the zone was seeded
+		t.Errorf("the token's zone holds %d records", len(got))
+	}
+}
+
 func TestMissingZoneWithoutCreateZones(t *testing.T) {
 	srv := newServer(t)
 	p := newTestProvider(t, srv, nil)
@@ -707,6 +763,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.c.tr.clock = newVirtualClock() // the default budget spaces requests 250 ms apart
 	ctx := context.Background()
 	_, err1 := p.Records(ctx, testZone)
 	_, err2 := p.ZoneStatus(ctx, testZone)

@@ -24,7 +24,8 @@ import (
 func Types() []string { return slices.Clone(schema.Types) }
 
 // The ownership marker lives in the record comment, the one free-text field
-// every plan has (tags are not available on Free, notes A.6):
+// every plan has (tags are not available on Free; docs/cloudflare.md,
+// Comments and tags):
 //
 //	zoneward:<file>
 //	zoneward:<file> <user comment>
@@ -51,9 +52,10 @@ func parseComment(c string) (file, user string) {
 }
 
 // cleanComment is the user's comment as Cloudflare can store it: comments
-// "do not support newline (\n) or carriage return (\r)" (notes A.6), so
-// those become spaces, and surrounding space is dropped so that a
-// trailing space never makes the stored text differ from the file's.
+// cannot hold a newline or a carriage return (docs/cloudflare.md, Comments
+// and tags), so those become spaces, and surrounding space is dropped so
+// that a trailing space never makes the stored text differ from the
+// file's.
 func cleanComment(s string) string {
 	s = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
 	return strings.TrimSpace(s)
@@ -89,7 +91,7 @@ func comment(file, user string) string {
 }
 
 // proxiable types: "only A, AAAA, and CNAME records can be proxied"
-// (notes A.5). ALIAS is an apex CNAME.
+// (docs/cloudflare.md, Proxying). ALIAS is an apex CNAME.
 func proxiable(typ string) bool {
 	switch typ {
 	case "A", "AAAA", "CNAME", "ALIAS":
@@ -99,7 +101,7 @@ func proxiable(typ string) bool {
 }
 
 // autoTTL is Cloudflare's "automatic" TTL: "Setting to 1 means
-// 'automatic'" (notes A.4).
+// 'automatic'" (docs/cloudflare.md, TTL).
 const autoTTL = 1
 
 // normalize returns r as Cloudflare stores it (see Provider.Normalize).
@@ -109,7 +111,7 @@ func normalize(r reconcile.Record, limits PlanLimits) reconcile.Record {
 	if !proxiable(r.Type) {
 		r.Proxied = false
 	}
-	// "By default, all proxied records have a TTL of Auto" (notes A.4);
+	// Proxied records always have the automatic TTL (docs/cloudflare.md, TTL);
 	// the API reads them back with ttl 1.
 	if r.Proxied || r.TTL == autoTTL {
 		r.AutoTTL = true
@@ -286,8 +288,8 @@ func quote(s string) string {
 
 // apiRecord is a DNS record as the API returns it, decoded from the raw
 // JSON: cloudflare-go v7.9.0 decodes every record as an A record, dropping
-// priority and data (cloudflare/cloudflare-go#4300, #4180; notes "Known SDK
-// defect").
+// priority and data (docs/cloudflare.md, "Every record is decoded as an A
+// record").
 type apiRecord struct {
 	ID       string          `json:"id"`
 	Name     string          `json:"name"`
@@ -304,15 +306,15 @@ type apiRecord struct {
 }
 
 // skip reports whether a is Cloudflare's own rather than the zone's:
-// records with meta.read_only (Cloudflare manages them; notes A.3) and the
-// apex NS set, which Cloudflare assigns and serves itself.
+// records with meta.read_only (Cloudflare manages them; docs/cloudflare.md,
+// Records) and the apex NS set, which Cloudflare assigns and serves itself.
 func (a *apiRecord) skip(zone string) bool {
 	return a.Meta.ReadOnly || (a.Type == "NS" && fqdn(a.Name) == zone) || a.Type == "SOA"
 }
 
 // fqdn is a record name as the engine keeps it: lower-case punycode with a
-// trailing dot. Cloudflare sends punycode ("Domain names are always
-// represented in Punycode", notes A.1); a Unicode name is converted anyway.
+// trailing dot. Cloudflare sends Punycode (docs/cloudflare.md, Endpoints);
+// a Unicode name is converted anyway.
 func fqdn(name string) string {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
 	if !isASCII(name) {

@@ -7,7 +7,7 @@ import (
 )
 
 // batchResult is the result of POST /zones/{zone_id}/dns_records/batch: full record objects per list
-// (notes B; SDK RecordBatchResponse).
+// (docs/cloudflare.md, Batches; SDK RecordBatchResponse).
 type batchResult struct {
 	Deletes []Record `json:"deletes"`
 	Patches []Record `json:"patches"`
@@ -16,7 +16,7 @@ type batchResult struct {
 }
 
 // batchLimit is the operations one batch may carry on the zone's plan: "Free: 200, Pro: 3,500,
-// Business: 3,500, Enterprise: 3,500" (notes B, batch-record-changes.mdx).
+// Business: 3,500, Enterprise: 3,500" (docs/cloudflare.md, Batches).
 func batchLimit(plan string) int {
 	if plan == PlanPaid {
 		return 3500
@@ -24,11 +24,12 @@ func batchLimit(plan string) int {
 	return 200
 }
 
-// batch runs deletes, patches, puts and posts in that order on a copy of the zone's records and commits
-// the copy only if every operation succeeds: "If any of the individual action fails, no changes are
-// applied and the API returns the first error it encountered" (notes B). The error carries
+// batch runs deletes, patches, puts and posts in that order on a copy of the zone's records and commits the
+// copy only if every operation succeeds: "If any of the individual action fails, no changes are applied and
+// the API returns the first error it encountered" (docs/cloudflare.md, Batches). The error carries
 // source.pointer naming the failing operation, e.g. "/posts/3" (the SDK's ErrorData.Source.Pointer).
-func (s *Server) batch(w http.ResponseWriter, r *http.Request, zid string) {
+func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
+	zid := r.PathValue("zone")
 	b, e := readBody(r)
 	if e != nil {
 		writeError(w, http.StatusBadRequest, e)

@@ -34,9 +34,9 @@ func (d dnssecState) status(now time.Time, delay time.Duration) string {
 	return "disabled"
 }
 
-// dnssecJSON renders [SPEC24] dnssec_dnssec (notes C.5). The key material is derived from the zone name,
-// so it is stable across calls: algorithm 13 (ECDSAP256SHA256), digest type 2 (SHA256), as in the spec's
-// examples. When DNSSEC is disabled the key fields are null.
+// dnssecJSON renders [SPEC24] dnssec_dnssec (docs/cloudflare.md, DNSSEC). The key material is derived from
+// the zone name, so it is stable across calls: algorithm 13 (ECDSAP256SHA256), digest type 2 (SHA256), as in
+// the spec's examples. When DNSSEC is disabled the key fields are null.
 func (s *Server) dnssecJSON(z *zone) map[string]any {
 	st := z.dnssec.status(s.cfg.now(), s.cfg.dnssecDelay)
 	var modified any
@@ -70,7 +70,8 @@ func (s *Server) dnssecJSON(z *zone) map[string]any {
 	return out
 }
 
-func (s *Server) getDNSSEC(w http.ResponseWriter, r *http.Request, zid string) {
+func (s *Server) getDNSSEC(w http.ResponseWriter, r *http.Request) {
+	zid := r.PathValue("zone")
 	s.mu.Lock()
 	z, e := s.zoneLocked(zid)
 	var res map[string]any
@@ -85,9 +86,10 @@ func (s *Server) getDNSSEC(w http.ResponseWriter, r *http.Request, zid string) {
 	writeResult(w, res, nil)
 }
 
-// editDNSSEC implements PATCH /zones/{zone_id}/dnssec with status ∈ {active, disabled} (notes C.5) and the
-// three boolean settings.
-func (s *Server) editDNSSEC(w http.ResponseWriter, r *http.Request, zid string) {
+// editDNSSEC implements PATCH /zones/{zone_id}/dnssec with status ∈ {active, disabled} (docs/cloudflare.md,
+// DNSSEC) and the three boolean settings.
+func (s *Server) editDNSSEC(w http.ResponseWriter, r *http.Request) {
+	zid := r.PathValue("zone")
 	var body struct {
 		Status      *string `json:"status"`
 		MultiSigner *bool   `json:"dnssec_multi_signer"`

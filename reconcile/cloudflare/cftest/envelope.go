@@ -5,12 +5,12 @@ import (
 	"net/http"
 )
 
-// Error codes the server returns. Where the notes (section A.7 unless stated) quote Cloudflare using a code,
-// the constant's comment says so; the others are not documented anywhere we could read and were chosen by
-// cftest, so a client should match on them only through these constants.
+// Error codes the server returns. Where a public source quotes Cloudflare using a code (docs/cloudflare.md,
+// Errors, lists them), the constant's comment says so; the others are not documented anywhere we could read
+// and were chosen by cftest, so a client should match on them only through these constants.
 const (
 	CodeAuthentication  = 10000 // "Authentication error", 403 (issue threads quoted in authenticate)
-	CodeRateLimited     = 971   // "Please wait and consider throttling your request speed" (cloudflare/workers-sdk#10025; notes A.7 marks it unverified)
+	CodeRateLimited     = 971   // "Please wait and consider throttling your request speed" (cloudflare/workers-sdk#10025; unverified)
 	CodeValidation      = 1004  // "DNS Validation Error", carries an error_chain
 	CodeInvalidName     = 9000  // "DNS name is invalid."
 	CodeInvalidIPv4     = 9005  // "Content for A record must be a valid IPv4 address."
@@ -25,17 +25,17 @@ const (
 	CodeCombinedLength  = 83011 // combined content of one name and type over 8,192 characters
 	CodeNoRoute         = 7003  // "No route for the URI" ([SPEC24] failure example)
 	CodeRecordNotFound  = 81044 // chosen by cftest: record id unknown in this zone
-	CodeCommentTooLong  = 9101  // chosen by cftest: inside a 1004 error_chain; limit per plan from notes A.6
-	CodeTagsNotAllowed  = 9102  // chosen by cftest: tags on a free zone (notes A.6 "Tags available: No")
+	CodeCommentTooLong  = 9101  // chosen by cftest: inside a 1004 error_chain; limit per plan (Comments and tags)
+	CodeTagsNotAllowed  = 9102  // chosen by cftest: tags on a free zone, where they are not available
 	CodeReadOnlyRecord  = 9103  // chosen by cftest: change to a record Cloudflare manages (meta.read_only)
-	CodeBatchTooLarge   = 81070 // chosen by cftest: batch over the plan's operation limit (notes B)
+	CodeBatchTooLarge   = 81070 // chosen by cftest: batch over the plan's operation limit (Batches)
 	CodeBadRequest      = 1000  // chosen by cftest: malformed body or query parameter out of range
 	CodeZoneExists      = 1061  // chosen by cftest: zone name already present
-	CodeZoneRateLimited = 1105  // chosen by cftest: over the zone sign-up limit (notes C.1)
+	CodeZoneRateLimited = 1105  // chosen by cftest: over the zone sign-up limit (Zones)
 	CodeBadAccount      = 1002  // chosen by cftest: POST /zones for an account the token can't use
 )
 
-// APIError is one entry of the envelope's errors array (notes A.7; SDK shared.ErrorData).
+// APIError is one entry of the envelope's errors array (docs/cloudflare.md, Errors; SDK shared.ErrorData).
 type APIError struct {
 	Code       int         `json:"code"`
 	Message    string      `json:"message"`
@@ -51,7 +51,7 @@ type taskSource struct {
 func (e *APIError) Error() string { return e.Message }
 
 // validation wraps a specific DNS validation failure in the 1004 "DNS Validation Error" form the API
-// uses for them (notes A.7, ZE3kr/Cloudflare-CNAME-Setup#16, jordantrizz/cloudflare-cli#8).
+// uses for them (docs/cloudflare.md, Errors, ZE3kr/Cloudflare-CNAME-Setup#16, jordantrizz/cloudflare-cli#8).
 func validation(code int, msg string) *APIError {
 	return &APIError{Code: CodeValidation, Message: "DNS Validation Error",
 		ErrorChain: []APIError{{Code: code, Message: msg}}}
@@ -63,7 +63,7 @@ func errRateLimited() *APIError {
 }
 
 // resultInfo is the paging block of list responses ([SPEC24] zones_result_info, dns-records_result_info;
-// total_pages as decoded by cloudflare-go v0, notes A.2).
+// total_pages as decoded by cloudflare-go v0, docs/cloudflare.md, Listing records).
 type resultInfo struct {
 	Page       int `json:"page"`
 	PerPage    int `json:"per_page"`

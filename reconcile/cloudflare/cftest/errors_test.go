@@ -95,7 +95,8 @@ func TestRecordErrors(t *testing.T) {
 			}
 		})
 	}
-	// The same comment fits on a paid plan (500 characters, notes A.6), as do tags.
+	// The same comment fits on a paid plan (500 characters, docs/cloudflare.md, Comments and tags), as do
+	// tags.
 	if err := create(srv.ZoneID("paid.example"), dns.ARecordParam{Name: cloudflare.F("k.paid.example"), Type: cloudflare.F(dns.ARecordTypeA),
 		Content: cloudflare.F("192.0.2.1"), TTL: cloudflare.F(dns.TTL1), Comment: cloudflare.F(long), Tags: cloudflare.F([]dns.RecordTagsParam{"owner:dns"})}); err != nil {
 		t.Fatalf("101-character comment on paid plan: %v", err)
@@ -173,7 +174,7 @@ func TestBatchLimitAndAtomicity(t *testing.T) {
 		return out
 	}
 
-	// Free plan: 200 operations per batch (notes B). 201 fails, 200 would pass.
+	// Free plan: 200 operations per batch (docs/cloudflare.md, Batches). 201 fails, 200 would pass.
 	_, err := c.DNS.Records.Batch(ctx, dns.RecordBatchParams{ZoneID: cloudflare.F(zid), Posts: cloudflare.F(posts(201))})
 	apiErr(t, err, http.StatusBadRequest, cftest.CodeBatchTooLarge)
 

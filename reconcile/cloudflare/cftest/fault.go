@@ -16,10 +16,10 @@ type Fault struct {
 	// Drop closes the connection without a response, as a crashed proxy would.
 	Drop bool
 	// Status, if non-zero, answers with this HTTP status and an error envelope instead of serving the
-	// request. A 429 carries Retry-After, as the real API's does (notes D).
+	// request. A 429 carries Retry-After, as the real API's does (docs/cloudflare.md, Rate limits).
 	Status int
 	// RetryAfter is the Retry-After value, in seconds, sent with Status 429. Zero sends "0", which
-	// cloudflare-go takes as "retry now" (notes E.6), keeping fault-heavy tests fast.
+	// cloudflare-go takes as "retry now" (docs/cloudflare.md, Retries), keeping fault-heavy tests fast.
 	RetryAfter int
 }
 

@@ -18,7 +18,8 @@ func readBody(r *http.Request) ([]byte, *APIError) {
 	return b, nil
 }
 
-func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, zid string) {
+func (s *Server) listRecords(w http.ResponseWriter, r *http.Request) {
+	zid := r.PathValue("zone")
 	page, perPage, e := pageParams(r, 100, 1, 5_000_000)
 	if e != nil {
 		writeError(w, http.StatusBadRequest, e)
@@ -77,8 +78,8 @@ func sortRecords(rs []Record, order string, desc bool) {
 	}
 }
 
-// matchRecord applies the list filters of notes A.2: name.*, content.*, comment.* (case-insensitive),
-// type, proxied, tag.* and match/tag_match (AND or OR between filters).
+// matchRecord applies the list filters of docs/cloudflare.md, Listing records: name.*, content.*, comment.*
+// (case-insensitive), type, proxied, tag.* and match/tag_match (AND or OR between filters).
 func matchRecord(q map[string][]string, rec Record) bool {
 	get := func(k string) (string, bool) {
 		v, ok := q[k]
@@ -179,7 +180,8 @@ func combine(bs []bool, match string) bool {
 	return !slices.Contains(bs, false)
 }
 
-func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, zid, rid string) {
+func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) {
+	zid, rid := r.PathValue("zone"), r.PathValue("record")
 	s.mu.Lock()
 	z, e := s.zoneLocked(zid)
 	var rec Record
@@ -202,7 +204,8 @@ func errNoRecord(id string) *APIError {
 }
 
 // statusFor is the HTTP status of an error: 404 for an unknown record, 400 for everything else, as the
-// notes' issue threads show validation and conflict errors arriving with 400 (notes A.7).
+// issue threads that quote the API show validation and conflict errors arriving with 400 (docs/cloudflare.md,
+// Errors).
 func statusFor(e *APIError) int {
 	if e.Code == CodeRecordNotFound {
 		return http.StatusNotFound
@@ -273,21 +276,25 @@ func (s *Server) deleteLocked(rs *recordSet, rid string) (Record, *APIError) {
 	return old, nil
 }
 
-func (s *Server) createRecord(w http.ResponseWriter, r *http.Request, zid string) {
-	s.writeRecord(w, r, zid, func(z *zone, in recordInput) (Record, *APIError) {
+func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) {
+	s.writeRecord(w, r, func(z *zone, in recordInput) (Record, *APIError) {
 		return s.createLocked(z, z.records, in)
 	})
 }
 
-func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, zid, rid string, put bool) {
-	s.writeRecord(w, r, zid, func(z *zone, in recordInput) (Record, *APIError) {
-		return s.updateLocked(z, z.records, rid, in, put)
+func (s *Server) patchRecord(w http.ResponseWriter, r *http.Request) { s.updateRecord(w, r, false) }
+
+func (s *Server) putRecord(w http.ResponseWriter, r *http.Request) { s.updateRecord(w, r, true) }
+
+func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request, put bool) {
+	s.writeRecord(w, r, func(z *zone, in recordInput) (Record, *APIError) {
+		return s.updateLocked(z, z.records, r.PathValue("record"), in, put)
 	})
 }
 
-// writeRecord decodes a record body and runs op on the zone under the
-// server's lock: the shared shape of POST, PUT and PATCH.
-func (s *Server) writeRecord(w http.ResponseWriter, r *http.Request, zid string, op func(*zone, recordInput) (Record, *APIError)) {
+// writeRecord decodes a record body and runs op on the request's zone under
+// the server's lock: the shared shape of POST, PUT and PATCH.
+func (s *Server) writeRecord(w http.ResponseWriter, r *http.Request, op func(*zone, recordInput) (Record, *APIError)) {
 	b, e := readBody(r)
 	var in recordInput
 	if e == nil {
@@ -298,7 +305,7 @@ func (s *Server) writeRecord(w http.ResponseWriter, r *http.Request, zid string,
 		return
 	}
 	s.mu.Lock()
-	z, e := s.zoneLocked(zid)
+	z, e := s.zoneLocked(r.PathValue("zone"))
 	var rec Record
 	if e == nil {
 		rec, e = op(z, in)
@@ -312,7 +319,8 @@ func (s *Server) writeRecord(w http.ResponseWriter, r *http.Request, zid string,
 }
 
 // deleteRecord answers {"id": …} as [SPEC24]'s delete response describes.
-func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, zid, rid string) {
+func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request) {
+	zid, rid := r.PathValue("zone"), r.PathValue("record")
 	s.mu.Lock()
 	z, e := s.zoneLocked(zid)
 	if e == nil {

@@ -37,7 +37,7 @@ func TestRateLimit(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("request %d: %d", i, resp.StatusCode)
 		}
-		// Sent on every response (notes D).
+		// Sent on every response (docs/cloudflare.md, Rate limits).
 		if got, want := resp.Header.Get("Ratelimit"), `"default";r=`+string(rune('4'-i))+";t=2"; got != want {
 			t.Errorf("request %d Ratelimit %q, want %q", i, got, want)
 		}
@@ -100,8 +100,9 @@ func TestRateLimitConcurrent(t *testing.T) {
 }
 
 // TestRetryAfterHonoured shows the SDK, allowed to retry, waits out a 429 and succeeds: the server's
-// Retry-After is what it sleeps on (notes E.6).
+// Retry-After is what it sleeps on (docs/cloudflare.md, Retries).
 func TestRetryAfterHonoured(t *testing.T) {
+	t.Parallel() // it waits a real second in the SDK
 	srv := newServer(t, cftest.WithRateLimit(1, time.Second))
 	c := newSDK(t, srv, option.WithMaxRetries(2))
 	start := time.Now()
@@ -140,7 +141,7 @@ func TestFaultStatus(t *testing.T) {
 func TestFaultDrop(t *testing.T) {
 	srv := newServer(t)
 	var n atomic.Int64
-	// Drop the first attempt only: the SDK retries transport errors (notes E.6).
+	// Drop the first attempt only: the SDK retries transport errors (docs/cloudflare.md, Retries).
 	srv.SetFault(func(*http.Request) cftest.Fault {
 		if n.Add(1) == 1 {
 			return cftest.Fault{Drop: true}
@@ -195,6 +196,7 @@ func TestFaultLatencyAndClose(t *testing.T) {
 }
 
 func TestRandomFaults(t *testing.T) {
+	t.Parallel() // it waits out the SDK's real backoff
 	f1, f2 := cftest.RandomFaults(7, 0.1), cftest.RandomFaults(7, 0.1)
 	kinds := map[string]int{}
 	for i := range 2000 {
@@ -216,25 +218,31 @@ func TestRandomFaults(t *testing.T) {
 		t.Fatalf("fault mix %v over 2000 requests, want about 10%% of each kind", kinds)
 	}
 
-	// Against the server, a retrying SDK client still gets every page through 10% faults.
+	// Against the server, a retrying SDK client still gets every page through 10% faults. The ten listings
+	// run at once: the SDK's backoff (half a second and more) sleeps in each, and nothing here depends on
+	// their order.
 	srv := newServer(t)
 	for i := range 60 {
 		srv.AddZone(strings.Repeat("a", i%5+1) + string(rune('a'+i%26)) + ".example" + strings.Repeat("x", i/26))
 	}
 	srv.SetFault(cftest.RandomFaults(1, 0.1))
 	c := newSDK(t, srv, option.WithMaxRetries(5))
-	n := 0
+	var n atomic.Int64
+	var wg sync.WaitGroup
 	for range 10 {
-		it := c.Zones.ListAutoPaging(context.Background(), zones.ZoneListParams{PerPage: cloudflare.F(5.0)})
-		for it.Next() {
-			n++
-		}
-		if err := it.Err(); err != nil {
-			t.Fatal(err)
-		}
+		wg.Go(func() {
+			it := c.Zones.ListAutoPaging(context.Background(), zones.ZoneListParams{PerPage: cloudflare.F(5.0)})
+			for it.Next() {
+				n.Add(1)
+			}
+			if err := it.Err(); err != nil {
+				t.Error(err)
+			}
+		})
 	}
-	if n != 600 {
-		t.Fatalf("listed %d zones over 10 runs, want 600", n)
+	wg.Wait()
+	if n.Load() != 600 {
+		t.Fatalf("listed %d zones over 10 runs, want 600", n.Load())
 	}
 	failed := 0
 	for _, r := range srv.Requests() {

@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// rateState is a fixed-window request budget. Cloudflare documents 1200 requests per five minutes per
-// token and: "If you exceed this limit, all API calls for the next five minutes will be blocked" (notes D),
-// so once the budget is spent the server answers 429 until the window ends, then starts a fresh window.
+// rateState is a fixed-window request budget. Cloudflare documents 1200 requests per five minutes per token
+// and: "If you exceed this limit, all API calls for the next five minutes will be blocked"
+// (docs/cloudflare.md, Rate limits), so once the budget is spent the server answers 429 until the window
+// ends, then starts a fresh window.
 type rateState struct {
 	start time.Time // start of the current window; zero before the first request
 	count int       // requests admitted in the current window
@@ -18,8 +19,8 @@ type rateState struct {
 
 // admit counts one request at now and reports whether it is over budget, along with the Ratelimit and
 // Ratelimit-Policy headers to send ("default";r=<remaining>;t=<seconds to reset> and
-// "default";q=<quota>;w=<window seconds>, notes D) and, when limited, Retry-After in whole seconds
-// rounded up ("Number of Seconds until more capacity is available, rounded up").
+// "default";q=<quota>;w=<window seconds>, docs/cloudflare.md, Rate limits) and, when limited, Retry-After in
+// whole seconds rounded up ("Number of Seconds until more capacity is available, rounded up").
 func (rs *rateState) admit(now time.Time, limit int, window time.Duration) (limited bool, headers map[string]string) {
 	if rs.start.IsZero() || !now.Before(rs.start.Add(window)) {
 		rs.start, rs.count = now, 0

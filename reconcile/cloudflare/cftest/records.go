@@ -13,8 +13,8 @@ import (
 	"golang.org/x/net/idna"
 )
 
-// Record is a DNS record as the server stores it and the API returns it (notes A.3). Use it to seed
-// records with [Server.AddRecord] and to inspect state with [Server.Records].
+// Record is a DNS record as the server stores it and the API returns it (docs/cloudflare.md, Records). Use it
+// to seed records with [Server.AddRecord] and to inspect state with [Server.Records].
 //
 // For structured types (SRV, CAA, TLSA, SSHFP, DS, HTTPS, SVCB, NAPTR, CERT, DNSKEY, SMIMEA, URI, LOC)
 // set Data; the server derives Content from it as the API does. Priority is sent for MX, SRV and URI.
@@ -49,7 +49,8 @@ func isStructured(typ string) bool {
 	return false
 }
 
-// isKnownType reports whether typ is in [SPEC24] dns-records_type, or is OPENPGPKEY (notes A.3).
+// isKnownType reports whether typ is in [SPEC24] dns-records_type, or is OPENPGPKEY (docs/cloudflare.md,
+// Records).
 func isKnownType(typ string) bool {
 	switch typ {
 	case "A", "AAAA", "CNAME", "MX", "NS", "PTR", "TXT", "OPENPGPKEY":
@@ -58,8 +59,8 @@ func isKnownType(typ string) bool {
 	return isStructured(typ)
 }
 
-// MarshalJSON renders the record object of notes A.3 and [SPEC24] dns-records_dns-record: comment is
-// omitted when empty because the spec types it as a non-nullable string, tags is always an array.
+// MarshalJSON renders the record object of docs/cloudflare.md, Records and [SPEC24] dns-records_dns-record:
+// comment is omitted when empty because the spec types it as a non-nullable string, tags is always an array.
 func (r Record) MarshalJSON() ([]byte, error) {
 	type wire struct {
 		ID                string         `json:"id"`
@@ -93,7 +94,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	if w.Tags == nil {
 		w.Tags = []string{}
 	}
-	// "Omitted if there is no comment" / "omitted if no tags" (notes A.3).
+	// "Omitted if there is no comment" / "omitted if no tags" (docs/cloudflare.md, Records).
 	if r.Comment != "" {
 		w.CommentModifiedOn = fmtTime(r.ModifiedOn)
 	}
@@ -162,8 +163,9 @@ func (rs *recordSet) atName(name string) []Record {
 	return out
 }
 
-// recordInput is a decoded request body for create, put, patch and batch. Presence matters for PATCH
-// ("All unspecified fields will remain as they are", notes B), so each field records whether it was sent.
+// recordInput is a decoded request body for create, put, patch and batch. Presence matters for PATCH ("All
+// unspecified fields will remain as they are", docs/cloudflare.md, Batches), so each field records whether it
+// was sent.
 type recordInput struct {
 	raw map[string]json.RawMessage
 }
@@ -184,7 +186,7 @@ func (in recordInput) str(k string) (string, error) {
 }
 
 // apply merges the sent fields into base (a PATCH) or into a fresh record (POST, PUT: "Any unspecified
-// fields will assume their default value", notes B). It does not validate.
+// fields will assume their default value", docs/cloudflare.md, Batches). It does not validate.
 func (in recordInput) apply(base Record) (Record, *APIError) {
 	bad := func(err error) *APIError { return &APIError{Code: CodeBadRequest, Message: err.Error()} }
 	var err error
@@ -256,7 +258,8 @@ func decodeInput(b []byte) (recordInput, *APIError) {
 
 // normalizeName makes name fully qualified in the zone: "@" is the apex, case is folded, a trailing dot
 // dropped and Unicode labels converted to Punycode ("Domain names are always represented in Punycode",
-// notes A.1). Names outside the zone are 9000 "DNS name is invalid." (notes A.7).
+// docs/cloudflare.md, Endpoints). Names outside the zone are 9000 "DNS name is invalid." (docs/cloudflare.md,
+// Errors).
 func normalizeName(name, zoneName string) (string, *APIError) {
 	invalid := &APIError{Code: CodeInvalidName, Message: "DNS name is invalid."}
 	name = strings.TrimSuffix(strings.TrimSpace(name), ".")
@@ -363,19 +366,22 @@ func validate(r Record, z *zone) (Record, *APIError) {
 	if len(r.Content) > 4096 {
 		return r, &APIError{Code: CodeContentTooLong, Message: "Record content exceeds the allowed length of 4096 wire format bytes."}
 	}
-	// TTL 1 (auto) or 60–86400 outside Enterprise (notes A.4); 0 means unset and defaults to auto.
+	// TTL 1 (auto) or 60–86400 outside Enterprise (docs/cloudflare.md, TTL); 0 means unset and defaults to
+	// auto.
 	if r.TTL == 0 {
 		r.TTL = 1
 	}
 	if r.TTL != 1 && (r.TTL < 60 || r.TTL > 86400) {
 		return r, validation(CodeInvalidField, "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic.")
 	}
-	// "only A, AAAA, and CNAME records can be proxied" (notes A.5); the error is 1004 with 9041 in its chain.
+	// "only A, AAAA, and CNAME records can be proxied" (docs/cloudflare.md, Proxying); the error is 1004 with
+	// 9041 in its chain.
 	r.Proxiable = r.Type == "A" || r.Type == "AAAA" || r.Type == "CNAME"
 	if r.Proxied && !r.Proxiable {
 		return r, validation(CodeProxiedMode, "Invalid proxied mode. Record cannot be proxied")
 	}
-	// "By default, all proxied records have a TTL of Auto" (notes A.4): proxied records read back ttl 1.
+	// "By default, all proxied records have a TTL of Auto" (docs/cloudflare.md, TTL): proxied records read
+	// back ttl 1.
 	if r.Proxied {
 		r.TTL = 1
 	}
@@ -407,8 +413,8 @@ func validate(r Record, z *zone) (Record, *APIError) {
 	return r, nil
 }
 
-// conflict applies the same-name rules to r against the other records in rs (notes A.7): CNAME
-// exclusivity against A/AAAA/CNAME, identical records, and the 8,192-character combined content limit.
+// conflict applies the same-name rules to r against the other records in rs (docs/cloudflare.md, Errors):
+// CNAME exclusivity against A/AAAA/CNAME, identical records, and the 8,192-character combined content limit.
 // Which of 81057 and 81058 the API picks is not documented; cftest answers 81058 when every settable field
 // matches and 81057 when name, type and content match but TTL, proxied, comment or tags differ.
 func conflict(r Record, rs *recordSet) *APIError {
@@ -455,8 +461,8 @@ func num(v any) float64 {
 
 func fmtNum(v any) string { return strconv.FormatFloat(num(v), 'f', -1, 64) }
 
-// contentFromData derives content from the data map as the API presents it (notes A.3; brief examples:
-// SRV "weight port target", CAA `0 issue "letsencrypt.org"`), checking that the needed keys are there.
+// contentFromData derives content from the data map as the API presents it (docs/cloudflare.md, Records),
+// e.g. SRV "weight port target", CAA `0 issue "letsencrypt.org"`, checking that the needed keys are there.
 func contentFromData(typ string, d map[string]any) (string, error) {
 	need := func(keys ...string) error {
 		for _, k := range keys {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudflare/cloudflare-go/v7"
 	"github.com/cloudflare/cloudflare-go/v7/dns"
+	"github.com/cloudflare/cloudflare-go/v7/option"
 	"github.com/cloudflare/cloudflare-go/v7/zones"
 
 	"github.com/zoneward/zoneward/reconcile/cloudflare/cftest"
@@ -26,7 +27,7 @@ func TestSDKCreateZone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// API-created zones start pending with two assigned name servers (notes C.3).
+	// API-created zones start pending with two assigned name servers (docs/cloudflare.md, Zone status).
 	if z.Status != zones.ZoneStatusPending || len(z.NameServers) != 2 || z.ID != srv.ZoneID("new.example") {
 		t.Fatalf("got %+v", z)
 	}
@@ -98,7 +99,7 @@ func TestSDKRecordCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Names are stored lower-case; proxied records read back with TTL 1 (notes A.4).
+	// Names are stored lower-case; proxied records read back with TTL 1 (docs/cloudflare.md, TTL).
 	if a.Name != "www.example.com" || a.TTL != 1 || !a.Proxied || !a.Proxiable || a.Comment != "managed" || len(a.ID) != 32 {
 		t.Fatalf("created %+v", a)
 	}
@@ -110,8 +111,8 @@ func TestSDKRecordCRUD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The SDK decodes every record as A and loses priority (notes, "Known SDK defect"); the server
-	// must still send it.
+	// The SDK decodes every record as A and loses priority (docs/cloudflare.md, "Every record is decoded as
+	// an A record"); the server must still send it.
 	if p := rawField(t, mx.JSON.RawJSON(), "priority"); p != 10.0 {
 		t.Fatalf("raw priority = %v, want 10 in %s", p, mx.JSON.RawJSON())
 	}
@@ -151,7 +152,7 @@ func TestSDKRecordCRUD(t *testing.T) {
 	if p.Content != "192.0.2.2" || p.Comment != "managed" || !p.Proxied || p.Name != "www.example.com" {
 		t.Fatalf("patched %+v", p)
 	}
-	// PUT overwrites: unspecified fields take their defaults (notes B).
+	// PUT overwrites: unspecified fields take their defaults (docs/cloudflare.md, Batches).
 	u, err := c.DNS.Records.Update(ctx, a.ID, dns.RecordUpdateParams{ZoneID: cloudflare.F(zid), Body: dns.ARecordParam{
 		Name: cloudflare.F("www.example.com"), Type: cloudflare.F(dns.ARecordTypeA), Content: cloudflare.F("192.0.2.3"), TTL: cloudflare.F(dns.TTL(120)),
 	}})
@@ -180,14 +181,16 @@ func TestSDKRecordCRUD(t *testing.T) {
 func TestSDKListRecordsPaging(t *testing.T) {
 	srv := newServer(t)
 	zid := srv.AddZone("big.example")
-	// 4,999 + the 2 apex NS records = 5,001: one more than a page of 5,000.
-	for i := range 4999 {
+	// 49 + the 2 apex NS records = 51: one more than a page of 50. The page size proves nothing by being
+	// large; the one a client asks for is served whole (below).
+	const perPage = 50
+	for i := range perPage - 1 {
 		if _, err := srv.AddRecord("big.example", cftest.Record{Name: fmt.Sprintf("h%04d.big.example", i), Type: "A", Content: "192.0.2.1", TTL: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c := newSDK(t, srv)
-	it := c.DNS.Records.ListAutoPaging(context.Background(), dns.RecordListParams{ZoneID: cloudflare.F(zid), PerPage: cloudflare.F(5000.0)})
+	it := c.DNS.Records.ListAutoPaging(context.Background(), dns.RecordListParams{ZoneID: cloudflare.F(zid), PerPage: cloudflare.F(float64(perPage))})
 	seen := map[string]bool{}
 	for it.Next() {
 		seen[it.Current().ID] = true
@@ -195,14 +198,34 @@ func TestSDKListRecordsPaging(t *testing.T) {
 	if err := it.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if len(seen) != 5001 {
-		t.Fatalf("listed %d distinct records, want 5001", len(seen))
+	if len(seen) != perPage+1 {
+		t.Fatalf("listed %d distinct records, want %d", len(seen), perPage+1)
 	}
-	// page 1 (5000), page 2 (1), page 3 (empty, ends the AutoPager).
+	// page 1 (50), page 2 (1), page 3 (empty, ends the AutoPager).
 	if got := srv.Count(cftest.KindListRecords); got != 3 {
 		t.Errorf("list calls = %d, want 3", got)
 	}
-	// Filters: name.exact and type, as the SDK encodes them (notes A.2).
+	// A page as large as zoneward asks for (5,000) holds them all, and says so.
+	srv.ResetLog()
+	var raw []byte
+	if _, err := c.DNS.Records.List(context.Background(), dns.RecordListParams{ZoneID: cloudflare.F(zid), PerPage: cloudflare.F(5000.0)},
+		option.WithResponseBodyInto(&raw)); err != nil {
+		t.Fatal(err)
+	}
+	var all struct {
+		Result     []json.RawMessage `json:"result"`
+		ResultInfo struct {
+			PerPage    int `json:"per_page"`
+			TotalCount int `json:"total_count"`
+		} `json:"result_info"`
+	}
+	if err := json.Unmarshal(raw, &all); err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Result) != perPage+1 || all.ResultInfo.PerPage != 5000 || all.ResultInfo.TotalCount != perPage+1 {
+		t.Errorf("per_page 5000: %d records, result_info %+v", len(all.Result), all.ResultInfo)
+	}
+	// Filters: name.exact and type, as the SDK encodes them (docs/cloudflare.md, Listing records).
 	page, err := c.DNS.Records.List(context.Background(), dns.RecordListParams{ZoneID: cloudflare.F(zid),
 		Name: cloudflare.F(dns.RecordListParamsName{Exact: cloudflare.F("h0042.big.example")}), Type: cloudflare.F(dns.RecordListParamsTypeA)})
 	if err != nil || len(page.Result) != 1 || page.Result[0].Name != "h0042.big.example" {
@@ -232,7 +255,8 @@ func TestSDKBatch(t *testing.T) {
 		Posts: cloudflare.F([]dns.RecordBatchParamsPostUnion{
 			dns.TXTRecordParam{Name: cloudflare.F("_acme.example.com"), Type: cloudflare.F(dns.TXTRecordTypeTXT),
 				Content: cloudflare.F("\"hello\""), TTL: cloudflare.F(dns.TTL(120))},
-			// A post may reuse the name a delete in the same batch freed: deletes run first (notes B).
+			// A post may reuse the name a delete in the same batch freed: deletes run first
+			// (docs/cloudflare.md, Batches).
 			dns.ARecordParam{Name: cloudflare.F("old.example.com"), Type: cloudflare.F(dns.ARecordTypeA), Content: cloudflare.F("192.0.2.9"), TTL: cloudflare.F(dns.TTL1)},
 		}),
 	})

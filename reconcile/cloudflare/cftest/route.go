@@ -1,14 +1,11 @@
 package cftest
 
-import (
-	"net/http"
-	"strings"
-)
+import "net/http"
 
 // Kind names the API operation a request was routed to, for [Server.Counts].
 type Kind string
 
-// Request kinds, one per operation (notes A.1, C.1, C.5).
+// Request kinds, one per operation (docs/cloudflare.md, Endpoints).
 const (
 	KindListZones    Kind = "zones.list"
 	KindGetZone      Kind = "zones.get"
@@ -25,62 +22,40 @@ const (
 	KindOther        Kind = "other"
 )
 
-// route maps a request to its kind and handler. It is a hand-written switch rather than a ServeMux so the
-// kind is known before the handler runs (for the log) and unknown paths get Cloudflare's envelope.
-func (s *Server) route(r *http.Request) (Kind, http.HandlerFunc) {
-	p, ok := strings.CutPrefix(r.URL.Path, apiPrefix+"/")
-	if !ok {
-		return KindOther, notFound
+// routes builds the server's ServeMux: one pattern per operation, each with the Kind that
+// [Server.serveHTTP] logs before the handler runs ([http.ServeMux.Handler] names the pattern a request
+// matches). A known path with another method, and any other path, get Cloudflare's envelope.
+func (s *Server) routes() (*http.ServeMux, map[string]Kind) {
+	mux := http.NewServeMux()
+	kinds := map[string]Kind{}
+	handle := func(pattern string, k Kind, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, h)
+		kinds[pattern] = k
 	}
-	seg := strings.Split(strings.TrimSuffix(p, "/"), "/")
-	m := r.Method
-	switch {
-	case len(seg) == 1 && seg[0] == "zones":
-		switch m {
-		case http.MethodGet:
-			return KindListZones, s.listZones
-		case http.MethodPost:
-			return KindCreateZone, s.createZone
-		}
-		return KindOther, methodNotAllowed
-	case len(seg) == 2 && seg[0] == "zones":
-		if m == http.MethodGet {
-			return KindGetZone, func(w http.ResponseWriter, r *http.Request) { s.getZone(w, r, seg[1]) }
-		}
-		return KindOther, methodNotAllowed
-	case len(seg) == 3 && seg[0] == "zones" && seg[2] == "dns_records":
-		switch m {
-		case http.MethodGet:
-			return KindListRecords, func(w http.ResponseWriter, r *http.Request) { s.listRecords(w, r, seg[1]) }
-		case http.MethodPost:
-			return KindCreateRecord, func(w http.ResponseWriter, r *http.Request) { s.createRecord(w, r, seg[1]) }
-		}
-		return KindOther, methodNotAllowed
-	case len(seg) == 4 && seg[0] == "zones" && seg[2] == "dns_records" && seg[3] == "batch" && m == http.MethodPost:
-		return KindBatch, func(w http.ResponseWriter, r *http.Request) { s.batch(w, r, seg[1]) }
-	case len(seg) == 4 && seg[0] == "zones" && seg[2] == "dns_records":
-		zid, rid := seg[1], seg[3]
-		switch m {
-		case http.MethodGet:
-			return KindGetRecord, func(w http.ResponseWriter, r *http.Request) { s.getRecord(w, r, zid, rid) }
-		case http.MethodPatch:
-			return KindPatchRecord, func(w http.ResponseWriter, r *http.Request) { s.updateRecord(w, r, zid, rid, false) }
-		case http.MethodPut:
-			return KindPutRecord, func(w http.ResponseWriter, r *http.Request) { s.updateRecord(w, r, zid, rid, true) }
-		case http.MethodDelete:
-			return KindDeleteRecord, func(w http.ResponseWriter, r *http.Request) { s.deleteRecord(w, r, zid, rid) }
-		}
-		return KindOther, methodNotAllowed
-	case len(seg) == 3 && seg[0] == "zones" && seg[2] == "dnssec":
-		switch m {
-		case http.MethodGet:
-			return KindGetDNSSEC, func(w http.ResponseWriter, r *http.Request) { s.getDNSSEC(w, r, seg[1]) }
-		case http.MethodPatch:
-			return KindEditDNSSEC, func(w http.ResponseWriter, r *http.Request) { s.editDNSSEC(w, r, seg[1]) }
-		}
-		return KindOther, methodNotAllowed
+	const (
+		zones   = apiPrefix + "/zones"
+		zone    = zones + "/{zone}"
+		records = zone + "/dns_records"
+		record  = records + "/{record}"
+		dnssec  = zone + "/dnssec"
+	)
+	handle("GET "+zones, KindListZones, s.listZones)
+	handle("POST "+zones, KindCreateZone, s.createZone)
+	handle("GET "+zone, KindGetZone, s.getZone)
+	handle("GET "+records, KindListRecords, s.listRecords)
+	handle("POST "+records, KindCreateRecord, s.createRecord)
+	handle("POST "+records+"/batch", KindBatch, s.batch)
+	handle("GET "+record, KindGetRecord, s.getRecord)
+	handle("PATCH "+record, KindPatchRecord, s.patchRecord)
+	handle("PUT "+record, KindPutRecord, s.putRecord)
+	handle("DELETE "+record, KindDeleteRecord, s.deleteRecord)
+	handle("GET "+dnssec, KindGetDNSSEC, s.getDNSSEC)
+	handle("PATCH "+dnssec, KindEditDNSSEC, s.editDNSSEC)
+	for _, p := range []string{zones, zone, records, record, dnssec} {
+		mux.HandleFunc(p, methodNotAllowed)
 	}
-	return KindOther, notFound
+	mux.HandleFunc("/", notFound)
+	return mux, kinds
 }
 
 func notFound(w http.ResponseWriter, _ *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/cloudflare/cloudflare-go/v7"
@@ -14,14 +15,21 @@ import (
 	"github.com/zoneward/zoneward/reconcile/cloudflare/cftest"
 )
 
+// TestMain removes the CLOUDFLARE_* variables that cloudflare.NewClient reads before its options
+// (docs/cloudflare.md, "The client reads the environment"), so that none can add headers or change the base
+// URL of the clients these tests build. It does so once for the process, rather than with t.Setenv in each
+// test, so that tests that wait on the SDK's own sleeps can run in parallel.
+func TestMain(m *testing.M) {
+	for _, k := range []string{"CLOUDFLARE_BASE_URL", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL",
+		"CLOUDFLARE_API_USER_SERVICE_KEY", "CLOUDFLARE_CUSTOM_HEADERS"} {
+		os.Unsetenv(k)
+	}
+	os.Exit(m.Run())
+}
+
 // newSDK returns a cloudflare-go client for srv with retries off, so every test sees each response.
 func newSDK(t *testing.T, srv *cftest.Server, opts ...option.RequestOption) *cloudflare.Client {
 	t.Helper()
-	// NewClient reads CLOUDFLARE_* from the environment first (notes E.1); clear them so they can't
-	// add headers or change the base URL.
-	for _, k := range []string{"CLOUDFLARE_BASE_URL", "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_USER_SERVICE_KEY"} {
-		t.Setenv(k, "")
-	}
 	return cloudflare.NewClient(append([]option.RequestOption{
 		option.WithBaseURL(srv.BaseURL()),
 		option.WithAPIToken(cftest.DefaultToken),
@@ -71,7 +79,8 @@ func TestSDKListZonesPaging(t *testing.T) {
 	if len(names) != 120 || names[0] != "z000.example" || names[119] != "z119.example" {
 		t.Fatalf("got %d zones (%v … ), want 120 in name order", len(names), names[:min(3, len(names))])
 	}
-	// 3 pages of 50, 50, 20 plus the empty page the AutoPager needs to stop (notes E.5).
+	// 3 pages of 50, 50, 20 plus the empty page the AutoPager needs to stop (docs/cloudflare.md, The
+	// auto-pager).
 	if got := srv.Count(cftest.KindListZones); got != 4 {
 		t.Errorf("list calls = %d, want 4", got)
 	}

@@ -1,9 +1,10 @@
 // Package cftest provides an in-process fake of Cloudflare's v4 API (zones, DNS records, batch, DNSSEC) for tests.
 //
-// It models the wire behaviour described in shared/reference/cloudflare-api-notes.md ("the notes") and
-// Cloudflare's OpenAPI description (shared/reference/cloudflare-openapi-dns.json), so that a client such as
-// cloudflare-go can be driven over real HTTP: envelope, errors, paging, rate limits and faults included.
-// It imports nothing from zoneward because it models Cloudflare, not our types.
+// It models the wire behaviour described in docs/cloudflare.md, whose sections the comments here cite by name,
+// and Cloudflare's OpenAPI description ([SPEC24]: the subset in testdata/cloudflare-openapi-dns.json, whose
+// origin testdata/README.md gives), so that a client such as cloudflare-go can be driven over real HTTP:
+// envelope, errors, paging, rate limits and faults included. It imports nothing from zoneward because it
+// models Cloudflare, not our types.
 package cftest
 
 import (
@@ -21,7 +22,7 @@ const DefaultToken = "cftest-token"
 const DefaultAccountID = "0123456789abcdef0123456789abcdef"
 
 // apiPrefix is the path below which the API lives; the real base URL is https://api.cloudflare.com/client/v4/
-// (notes E.1, option.WithEnvironmentProduction).
+// (docs/cloudflare.md, Endpoints; cloudflare-go's option.WithEnvironmentProduction).
 const apiPrefix = "/client/v4"
 
 // Server is a fake Cloudflare v4 API listening on a loopback address, in the manner of httptest.Server.
@@ -32,6 +33,8 @@ type Server struct {
 	URL string
 
 	ts      *httptest.Server
+	mux     *http.ServeMux
+	kinds   map[string]Kind // by the mux's pattern
 	cfg     config
 	closing chan struct{} // closed by Close so that injected latency stops early
 	once    sync.Once
@@ -85,15 +88,15 @@ func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.now = now }
 }
 
-// WithRateLimit sets the request budget: at most n requests per window, counted across all endpoints
-// and tokens. The default is Cloudflare's 1200 per 5 minutes (notes D). Tests use a short window,
-// e.g. 100 per 2 s.
+// WithRateLimit sets the request budget: at most n requests per window, counted across all endpoints and
+// tokens. The default is Cloudflare's 1200 per 5 minutes (docs/cloudflare.md, Rate limits). Tests use a short
+// window, e.g. 100 per 2 s.
 func WithRateLimit(n int, window time.Duration) Option {
 	return func(c *config) { c.rateLimit, c.rateWindow = n, window }
 }
 
 // WithZoneCreateLimit sets how many zones POST /zones may create per window. The default is 25 per
-// 10 minutes, the documented sign-up limit (notes C.1, add-multiple-sites-automation.mdx).
+// 10 minutes, the documented sign-up limit (docs/cloudflare.md, Zones).
 func WithZoneCreateLimit(n int, window time.Duration) Option {
 	return func(c *config) { c.zoneCreateLimit, c.zoneCreateWin = n, window }
 }
@@ -127,6 +130,7 @@ func NewServer(opts ...Option) *Server {
 		zones:      make(map[string]*zone),
 		zoneByName: make(map[string]string),
 	}
+	s.mux, s.kinds = s.routes()
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.ts.URL
 	return s
@@ -151,7 +155,11 @@ func (s *Server) AccountID() string { return s.cfg.accountID }
 // serveHTTP is the outermost handler: it logs, counts against the rate limit, applies faults,
 // authenticates and then routes.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	kind, h := s.route(r)
+	_, pattern := s.mux.Handler(r)
+	kind, ok := s.kinds[pattern]
+	if !ok {
+		kind = KindOther
+	}
 	rec := &recorder{ResponseWriter: w}
 	body := &countingReader{r: r.Body}
 	r.Body = body
@@ -179,7 +187,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.beforeDrop = logRequest
 	defer logRequest()
 
-	// Cloudflare sends Ratelimit and Ratelimit-Policy on every response (notes D, changelog 2025-09-03).
+	// Cloudflare sends Ratelimit and Ratelimit-Policy on every response (docs/cloudflare.md, Rate limits,
+	// changelog 2025-09-03).
 	for k, v := range rlHeaders {
 		w.Header().Set(k, v)
 	}
@@ -198,7 +207,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, status, e)
 		return
 	}
-	h(rec, r)
+	s.mux.ServeHTTP(rec, r)
 }
 
 // authenticate checks the bearer token. A missing or malformed Authorization header gives 400 with 6003

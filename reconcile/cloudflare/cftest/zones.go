@@ -13,14 +13,15 @@ import (
 	"time"
 )
 
-// Plans a zone can be on. Limits differ between free and every paid plan (notes A.6, B): comment length
-// 100 vs 500 characters, tags unavailable vs available, batch size 200 vs 3,500 operations.
+// Plans a zone can be on. Limits differ between free and every paid plan (docs/cloudflare.md, Comments and
+// tags, Batches): comment length 100 vs 500 characters, tags unavailable vs available, batch size 200 vs
+// 3,500 operations.
 const (
 	PlanFree = "free"
 	PlanPaid = "paid"
 )
 
-// Zone statuses the API reports (notes C.2: initializing, pending, active, moved).
+// Zone statuses the API reports (docs/cloudflare.md, Zone status: initializing, pending, active, moved).
 const (
 	StatusPending = "pending"
 	StatusActive  = "active"
@@ -107,7 +108,7 @@ func (s *Server) zoneByNameLocked(name string) (*zone, error) {
 	return s.zones[id], nil
 }
 
-// SetZoneStatus moves a zone to status ("pending", "active" or "moved", notes C.3).
+// SetZoneStatus moves a zone to status ("pending", "active" or "moved", docs/cloudflare.md, Zone status).
 func (s *Server) SetZoneStatus(name, status string) error {
 	switch status {
 	case StatusPending, StatusActive, StatusMoved:
@@ -128,8 +129,8 @@ func (s *Server) SetZoneStatus(name, status string) error {
 	return nil
 }
 
-// DeleteZone removes a zone and its records, as if deleted or purged at Cloudflare (notes C.3): it
-// disappears from listings and its id answers as unknown.
+// DeleteZone removes a zone and its records, as if deleted or purged at Cloudflare (docs/cloudflare.md, Zone
+// status): it disappears from listings and its id answers as unknown.
 func (s *Server) DeleteZone(name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -158,7 +159,8 @@ func (s *Server) SetPlan(name, plan string) error {
 }
 
 // zoneJSON renders z in the shape of [SPEC24] zones_zone (every required property present) plus the
-// newer status, type, paused and plan properties the SDK decodes (notes C.2, G).
+// newer status, type, paused and plan properties the SDK decodes (docs/cloudflare.md, Zone status; the 2024
+// description lacks them).
 func (s *Server) zoneJSON(z *zone) map[string]any {
 	var activated any
 	if !z.activatedOn.IsZero() {
@@ -222,9 +224,9 @@ func paginate(n, page, perPage int) (lo, hi int, info *resultInfo) {
 	return lo, hi, &resultInfo{Page: page, PerPage: perPage, Count: hi - lo, TotalCount: n, TotalPages: (n + perPage - 1) / perPage}
 }
 
-// matchOp applies one of the zone list's name operators (notes C.4): equal (default), not_equal,
-// starts_with, ends_with, contains, and their _case_sensitive variants. The operator is written as a
-// prefix of the value ("starts_with:foo"), as the SDK doc comment describes.
+// matchOp applies one of the zone list's name operators (docs/cloudflare.md, Listing zones): equal (default),
+// not_equal, starts_with, ends_with, contains, and their _case_sensitive variants. The operator is written as
+// a prefix of the value ("starts_with:foo"), as the SDK doc comment describes.
 func matchOp(filter, value string) bool {
 	op, arg, ok := strings.Cut(filter, ":")
 	if !ok {
@@ -273,7 +275,8 @@ func (s *Server) listZones(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, z)
 	}
-	// Order by name unless asked otherwise, so paging is stable (notes C.4: order ∈ name, status, …).
+	// Order by name unless asked otherwise, so paging is stable (docs/cloudflare.md, Listing zones: order ∈
+	// name, status, …).
 	key := func(z *zone) string { return z.name }
 	if q.Get("order") == "status" {
 		key = func(z *zone) string { return z.status + "\x00" + z.name }
@@ -301,7 +304,8 @@ func (s *Server) zoneLocked(id string) (*zone, *APIError) {
 	return z, nil
 }
 
-func (s *Server) getZone(w http.ResponseWriter, r *http.Request, id string) {
+func (s *Server) getZone(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("zone")
 	s.mu.Lock()
 	z, e := s.zoneLocked(id)
 	var res map[string]any
@@ -317,8 +321,8 @@ func (s *Server) getZone(w http.ResponseWriter, r *http.Request, id string) {
 }
 
 // createZone implements POST /zones: body {account:{id}, name, type}; new zones start pending with two
-// assigned name servers (notes C.1, C.3 "If you use the API … your zone will be created directly in a
-// Pending status"), subject to the sign-up limits of notes C.1.
+// assigned name servers (docs/cloudflare.md, Zones, Zone status "If you use the API … your zone will be
+// created directly in a Pending status"), subject to the sign-up limits of docs/cloudflare.md, Zones.
 func (s *Server) createZone(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Account struct {
@@ -366,7 +370,7 @@ func (s *Server) createZone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// "if you have over 50 domains and, of those domains, more are pending than active, you will be
-	// blocked from adding more" (notes C.1).
+	// blocked from adding more" (docs/cloudflare.md, Zones).
 	pending, active := 0, 0
 	for _, z := range s.zones {
 		switch z.status {
