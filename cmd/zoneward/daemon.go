@@ -128,12 +128,7 @@ func (d *daemon) reconcile(ctx context.Context, k runKind) {
 	if k == runIncremental {
 		o.since = "last"
 	} else {
-		o.zones, err = d.sweepZones(ctx, rev)
-		if err != nil {
-			d.finish(k, start, nil, rev, err)
-			log.Error("choosing the zones to sweep", "err", err)
-			return
-		}
+		o.pick = d.sweepZones
 	}
 	out, err := d.runner.run(ctx, o)
 	if err == nil {
@@ -155,7 +150,7 @@ func (d *daemon) reconcile(ctx context.Context, k runKind) {
 // 0 (every zone) for providers without a budget or schedules that are not
 // a fixed interval.
 func sweepBatchFor(p reconcile.Provider, every time.Duration) int {
-	b, ok := p.(interface{ Budget() (int, time.Duration) })
+	b, ok := p.(reconcile.Budgeted)
 	if !ok || every <= 0 {
 		return 0
 	}
@@ -166,19 +161,12 @@ func sweepBatchFor(p reconcile.Provider, every time.Duration) int {
 	return max(1, int(float64(requests)*every.Seconds()/per.Seconds()*0.8))
 }
 
-// sweepZones picks this sweep's zones: the next batch of every zone in
-// turn, plus every zone with a file whose grant flipped since the last run
-// (an access revocation makes no push).
-func (d *daemon) sweepZones(ctx context.Context, rev string) ([]string, error) {
-	l, err := load(ctx, &globals{repo: d.runner.dir, rev: rev}, d.runner.access())
-	if err != nil {
-		return nil, err
-	}
-	defer l.close()
-	all, err := allZones(ctx, l, d.runner.provider)
-	if err != nil {
-		return nil, err
-	}
+// sweepZones picks this sweep's zones from all, every zone of the
+// repository and the provider: the next batch of them in turn, plus every
+// zone with a file whose grant flipped since the last run (an access
+// revocation makes no push). l is the repository listed at the sweep's
+// revision, with every file's grant.
+func (d *daemon) sweepZones(l *loaded, all []string) []string {
 	sort.Strings(all)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -199,7 +187,7 @@ func (d *daemon) sweepZones(ctx context.Context, rev string) ([]string, error) {
 		}
 	}
 	d.lastActive = active
-	return uniq(zones), nil
+	return uniq(zones)
 }
 
 // ServeHTTP routes /webhook, /healthz and, unless it has a listener of

@@ -101,14 +101,23 @@ func TestSweepZones(t *testing.T) {
 	}
 	d := newDaemon(r, "main", []byte("s"), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	d.sweepBatch = 2
-	ctx := context.Background()
-	var got [][]string
-	for i := 0; i < 3; i++ {
-		zs, err := d.sweepZones(ctx, "main")
+	// A sweep is a run whose zones the daemon picks from the listed
+	// repository: the zones it planned are the batch.
+	sweep := func() []string {
+		t.Helper()
+		out, err := r.run(context.Background(), runOptions{rev: "main", pick: d.sweepZones})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, zs)
+		var zs []string
+		for _, zp := range out.plan.Zones {
+			zs = append(zs, zp.Zone)
+		}
+		return zs
+	}
+	var got [][]string
+	for i := 0; i < 3; i++ {
+		got = append(got, sweep())
 	}
 	want := [][]string{{"acme.dev.", "bakery.example."}, {"example.com.", "example.org."}, {"acme.dev.", "bakery.example."}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -116,19 +125,12 @@ func TestSweepZones(t *testing.T) {
 	}
 	edit(t, dir, ".github/CODEOWNERS", "/zones/example.org.yaml         @bob @acme/dns-admins\n", "")
 	commitAll(t, dir, "revoke bob")
-	zs, err := d.sweepZones(ctx, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(zs) != "[example.com. example.org.]" {
+	if zs := sweep(); fmt.Sprint(zs) != "[example.com. example.org.]" {
 		t.Errorf("after revoking bob: %v, want the next batch, which holds example.org.", zs)
 	}
 	edit(t, dir, ".github/CODEOWNERS", "/zones/example.com.yaml         @alice @acme/dns-admins\n", "")
 	commitAll(t, dir, "revoke alice")
-	zs, err = d.sweepZones(ctx, "main")
-	if err != nil {
-		t.Fatal(err)
-	}
+	zs := sweep()
 	if fmt.Sprint(zs) != "[acme.dev. bakery.example. example.com.]" {
 		t.Errorf("after revoking alice: %v, want her zone added to the batch", zs)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -230,8 +229,14 @@ func providerLimits(p schema.ProviderConfig) schema.RecordLimits {
 func checkProviderConfig(cfg schema.Config) error {
 	switch cfg.Provider.Type {
 	case "zonefile":
-		var o zonefile.Options
-		return cfg.Provider.Decode(&o)
+		var o zonefileConfig
+		if err := cfg.Provider.Decode(&o); err != nil {
+			return err
+		}
+		if o.Delegation != nil {
+			return o.Delegation.Validate()
+		}
+		return nil
 	case "cloudflare":
 		var o cloudflare.Options
 		return cfg.Provider.Decode(&o)
@@ -245,10 +250,20 @@ func checkProviderConfig(cfg schema.Config) error {
 	return nil
 }
 
-// zonefileOptions decodes the zonefile provider's options, with Dir made
+// zonefileConfig is the zonefile provider block: the provider's own keys
+// and, optionally, the delegation check's. Zone files have no lifecycle of
+// their own; with a delegation block, the parent's delegation tells
+// pending, active and withdrawn zones apart. Without one every zone is
+// active, and a run sends no DNS query anywhere (as `make demo` needs).
+type zonefileConfig struct {
+	zonefile.Options `yaml:",inline"`
+	Delegation       *delegation.Options `yaml:"delegation"`
+}
+
+// zonefileOptions decodes the zonefile provider's block, with Dir made
 // absolute (relative to the repository directory dir).
-func zonefileOptions(cfg schema.Config, dir string) (zonefile.Options, error) {
-	var o zonefile.Options
+func zonefileOptions(cfg schema.Config, dir string) (zonefileConfig, error) {
+	var o zonefileConfig
 	if err := cfg.Provider.Decode(&o); err != nil {
 		return o, err
 	}
@@ -274,7 +289,23 @@ func newProvider(cfg schema.Config, dir string) (reconcile.Provider, error) {
 		if err != nil {
 			return nil, err
 		}
-		return zonefile.New(o)
+		p, err := zonefile.New(o.Options)
+		if err != nil {
+			return nil, err
+		}
+		if o.Delegation == nil || o.Delegation.Disabled {
+			return p, nil
+		}
+		if err := o.Delegation.Validate(); err != nil {
+			return nil, err
+		}
+		if o.Delegation.DNSSEC {
+			// The zone's DNSKEY is read from a server that serves it;
+			// the zonefile provider only writes the files.
+			return nil, fmt.Errorf("%s: provider.delegation.dnssec: the zonefile provider serves no zone to compare the parent's DS with; remove the key", schema.ConfigFile)
+		}
+		return &delegation.Provider{Provider: p, Checker: &delegation.Checker{
+			Nameservers: o.Nameservers, Options: *o.Delegation, History: delegation.NewMemoryHistory()}}, nil
 	case "cloudflare":
 		var o cloudflare.Options
 		if err := cfg.Provider.Decode(&o); err != nil {
@@ -303,9 +334,9 @@ func newProvider(cfg schema.Config, dir string) (reconcile.Provider, error) {
 		if err != nil {
 			return nil, err
 		}
-		// One Checker per provider, and a provider per run: delegations
-		// are looked up once per run. History is in memory until the
-		// state file keeps it (withdrawal needs "was active" across runs).
+		// The runner resets the Checker at the start of every run and
+		// keeps its History in the state file (withdrawal needs "was
+		// active" across runs).
 		return &delegation.Provider{Provider: p, Checker: &delegation.Checker{
 			Nameservers: p.Nameservers(), Options: o.Delegation, Primary: p.Server(),
 			History: delegation.NewMemoryHistory()}}, nil
@@ -316,28 +347,10 @@ func newProvider(cfg schema.Config, dir string) (reconcile.Provider, error) {
 // providerStats returns the provider's request counts by kind, or nil for
 // providers that do not count.
 func providerStats(p reconcile.Provider) map[string]int {
-	if d, ok := p.(*delegation.Provider); ok {
-		if r, ok := d.Unwrap().(*rfc2136.Provider); ok {
-			return map[string]int{"dns_messages": int(r.Messages())}
-		}
+	if rc, ok := p.(reconcile.RequestCounter); ok {
+		return rc.Requests()
 	}
-	cf, ok := p.(*cloudflare.Provider)
-	if !ok {
-		return nil
-	}
-	data, _ := json.Marshal(cf.Stats())
-	var m map[string]int
-	json.Unmarshal(data, &m)
-	return m
-}
-
-// providerWorkers is how many zones the provider wants worked on at once;
-// 0 lets the engine choose.
-func providerWorkers(p reconcile.Provider) int {
-	if w, ok := p.(interface{ Workers() int }); ok {
-		return w.Workers()
-	}
-	return 0
+	return nil
 }
 
 // zoneArgs normalises --zone values: trailing dot, lower case, punycode.

@@ -7,28 +7,70 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/zoneward/zoneward/github"
 	"github.com/zoneward/zoneward/reconcile"
+	"github.com/zoneward/zoneward/reconcile/delegation"
 	"github.com/zoneward/zoneward/reconcile/incremental"
 	"github.com/zoneward/zoneward/schema"
 )
 
 // runOptions say what one reconcile run reads and does.
 type runOptions struct {
-	rev       string   // Git revision; "" reads the working tree
-	since     string   // "", a revision, or "last" (the state file's)
-	zones     []string // --zone: exactly these zones
+	rev   string   // Git revision; "" reads the working tree
+	since string   // "", a revision, or "last" (the state file's)
+	zones []string // --zone: exactly these zones
+	// pick chooses a sweep's batch from every zone (the daemon's sweep):
+	// it sees the repository listed, with every file's grant, unparsed.
+	pick      func(l *loaded, all []string) []string
 	apply     bool
 	force     bool
-	statePath string // where `--since last` state lives; "" for the default
+	statePath string // the state file; "" for serve.state_file
+}
+
+// runMode is how a run chooses the zones it plans. Exactly one applies,
+// decided by runOptions.mode from the flags.
+type runMode int
+
+const (
+	// modeFull plans every zone of the repository and every zone the
+	// provider lists; an apply at a revision records it in the state.
+	modeFull runMode = iota
+	// modeZones plans exactly the zones named (--zone). Nothing else was
+	// applied, so the state's revision does not move.
+	modeZones
+	// modeSince plans the zones a change since a revision affected
+	// (--since), plus those an earlier run failed; an apply records the
+	// revision (or, when the change is not incremental, runs in full).
+	modeSince
+	// modeSweep plans the batch runOptions.pick chooses. Like modeZones it
+	// leaves the state's revision alone.
+	modeSweep
+)
+
+func (o runOptions) mode() (runMode, error) {
+	switch {
+	case len(o.zones) > 0 && o.since != "":
+		return 0, fmt.Errorf("--zone and --since each choose the zones to plan; use one: --zone for exactly those zones, --since for the zones a change affected")
+	case o.pick != nil && (len(o.zones) > 0 || o.since != ""):
+		return 0, errors.New("a sweep chooses its own zones")
+	case len(o.zones) > 0:
+		return modeZones, nil
+	case o.since != "":
+		return modeSince, nil
+	case o.pick != nil:
+		return modeSweep, nil
+	}
+	return modeFull, nil
 }
 
 // runOutcome is what a run found and did.
 type runOutcome struct {
+	mode   runMode
 	loaded *loaded
-	scope  incremental.Scope
+	scope  incremental.Scope // modeSince: what the change affected
 	plan   *reconcile.Plan
 	result *reconcile.Result // nil for a plan
 }
@@ -40,6 +82,11 @@ type runner struct {
 	dir      string
 	provider reconcile.Provider
 	gh       *github.Client // nil when zoneward.yaml has no github block
+	// delegation is the delegation check wrapped around a provider that
+	// reports no lifecycle of its own, or nil. Its answers are forgotten
+	// at the start of every run; the zones it has seen delegated to the
+	// Company are kept in the state file.
+	delegation *delegation.Checker
 }
 
 // newRunner reads the configuration at the working tree (or rev) of dir and
@@ -67,7 +114,11 @@ func newRunner(dir, rev string) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &runner{dir: abs, provider: prov, gh: gh}, nil
+	r := &runner{dir: abs, provider: prov, gh: gh}
+	if d, ok := prov.(*delegation.Provider); ok {
+		r.delegation = d.Checker
+	}
+	return r, nil
 }
 
 // newGitHub returns the client zoneward.yaml's github block asks for, or
@@ -99,79 +150,101 @@ func (r *runner) access() schema.Access {
 }
 
 // run is the whole data flow: load repository → validate → grants →
-// desired state → scope → read provider → plan → apply → record state.
+// choose the zones → read provider → plan → apply → record state.
 func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
-	rev := o.rev
-	if o.since != "" && rev == "" {
-		rev = "HEAD" // incremental runs compare revisions, never a working tree
-	}
-	g := &globals{repo: r.dir, rev: rev}
-	zones, err := zoneArgs(o.zones)
+	mode, err := o.mode()
 	if err != nil {
 		return nil, err
 	}
-	out := &runOutcome{}
+	rev := o.rev
+	if mode == modeSince && rev == "" {
+		rev = "HEAD" // incremental runs compare revisions, never a working tree
+	}
+	g := &globals{repo: r.dir, rev: rev}
+	out := &runOutcome{mode: mode}
+
+	// Choose the zones. A full run parses every file in one load. The
+	// others choose from paths, CODEOWNERS and zoneward.yaml alone, so
+	// they list the repository first without parsing a zone file, then
+	// parse the files of the chosen zones only, keeping the grants of
+	// the listing: one access check either way.
 	var l *loaded
-	var state incremental.State
-	var statePath string
-	switch {
-	case len(zones) > 0:
-		// Only these zones are planned, so only their files are parsed.
-		if l, err = loadWith(ctx, g, r.access(), inSet(zones)); err != nil {
+	var zones []string
+	if mode == modeFull {
+		if l, err = load(ctx, g, r.access()); err != nil {
 			return nil, err
 		}
-	case o.since != "":
-		// Which zones a change affects depends only on paths, CODEOWNERS
-		// and zoneward.yaml: find them without parsing a zone file, then
-		// parse the files of those zones alone.
-		light, err := loadWith(ctx, g, r.access(), func(string) bool { return false })
+		defer l.close()
+		if zones, err = allZones(ctx, l, r.provider); err != nil {
+			return nil, err
+		}
+	} else {
+		listed, err := loadWith(ctx, g, r.access(), func(string) bool { return false })
 		if err != nil {
 			return nil, err
 		}
-		defer light.close()
-		if err := r.checkState(o, light); err != nil {
-			return nil, err
+		defer listed.close()
+		parseAll := false
+		switch mode {
+		case modeZones:
+			if zones, err = zoneArgs(o.zones); err != nil {
+				return nil, err
+			}
+		case modeSince:
+			if out.scope, err = r.scope(ctx, o, listed); err != nil {
+				return nil, err
+			}
+			zones, parseAll = out.scope.Zones, out.scope.Full
+			if parseAll {
+				if zones, err = allZones(ctx, listed, r.provider); err != nil {
+					return nil, err
+				}
+			}
+		case modeSweep:
+			all, err := allZones(ctx, listed, r.provider)
+			if err != nil {
+				return nil, err
+			}
+			zones = o.pick(listed, all)
 		}
-		statePath = r.statePath(o, light)
-		if out.scope, state, err = r.scope(ctx, o, light, statePath); err != nil {
-			return nil, err
-		}
-		sel := inSet(out.scope.Zones)
-		if out.scope.Full {
+		sel := inSet(zones)
+		if parseAll {
 			sel = nil
 		}
 		if l, err = loadWith(ctx, g, nil, sel); err != nil {
 			return nil, err
 		}
-		l.grants = light.grants // the same paths, config and CODEOWNERS: no second access check
-	default:
-		if l, err = load(ctx, g, r.access()); err != nil {
-			return nil, err
-		}
-		if err := r.checkState(o, l); err != nil {
-			l.close()
-			return nil, err
-		}
-		statePath = r.statePath(o, l)
-		out.scope = incremental.Scope{Full: true, Reason: "no --since"}
-		if state, err = incremental.LoadState(statePath); err != nil {
-			return nil, err
-		}
+		defer l.close()
+		l.grants = listed.grants // the same paths, config and CODEOWNERS
 	}
-	defer l.close()
 	out.loaded = l
-	desired := reconcile.NewDesired(l.repo, l.grants, l.rev)
-	if len(zones) == 0 {
-		if out.scope.Full {
-			if zones, err = allZones(ctx, l, r.provider); err != nil {
-				return nil, err
-			}
-		} else {
-			zones = out.scope.Zones
+	if err := r.checkState(o, l); err != nil {
+		return nil, err
+	}
+	statePath := r.statePath(o, l)
+	state, err := incremental.LoadState(statePath)
+	if err != nil {
+		return nil, err
+	}
+	if r.delegation != nil {
+		r.delegation.Reset() // a run sees one consistent delegation per zone
+		for _, z := range state.Delegated {
+			r.delegation.History.MarkActive(z)
 		}
 	}
 
-	eng := &reconcile.Engine{Provider: r.provider, Policy: l.repo.Config.Policy, Workers: providerWorkers(r.provider)}
+	// One check of the credentials before any zone is read, so that a
+	// wrong key is one error, not the same error for every zone.
+	if pf, ok := r.provider.(reconcile.Preflighter); ok && len(zones) > 0 {
+		if err := pf.Preflight(ctx, zones); err != nil {
+			return nil, fmt.Errorf("the provider refused before any zone was read, so nothing was written: %w", err)
+		}
+	}
+	desired := reconcile.NewDesired(l.repo, l.grants, l.rev)
+	eng := &reconcile.Engine{Provider: r.provider, Policy: l.repo.Config.Policy}
+	if p, ok := r.provider.(reconcile.Parallel); ok {
+		eng.Workers = p.Workers()
+	}
 	if out.plan, err = eng.Plan(ctx, desired, zones); err != nil {
 		return nil, err
 	}
@@ -179,7 +252,8 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 		return out, nil
 	}
 	out.result = eng.Apply(ctx, out.plan, o.force)
-	if l.rev != "" && len(o.zones) == 0 {
+	next := state
+	if l.rev != "" && (mode == modeFull || mode == modeSince) {
 		failed := map[string]string{}
 		for _, z := range out.result.Zones {
 			switch {
@@ -189,7 +263,12 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 				failed[z.Zone] = z.Unsafe.Error()
 			}
 		}
-		next := state.Advance(l.rev, zones, out.scope.Full, failed, time.Now())
+		next = state.Advance(l.rev, zones, mode == modeFull || out.scope.Full, failed, time.Now())
+	}
+	if r.delegation != nil {
+		next.Delegated = r.delegation.History.(*delegation.MemoryHistory).Zones()
+	}
+	if !reflect.DeepEqual(next, state) {
 		if err := next.Save(statePath); err != nil {
 			return out, err
 		}
@@ -215,28 +294,29 @@ func (r *runner) checkState(o runOptions, l *loaded) error {
 	return checkOutputs(l.dir, l.rev, []output{{"--state", filepath.Dir(inRepo(r.dir, o.statePath))}})
 }
 
-// scope decides which zones to plan: all of them, or with --since those
-// affected since a revision, plus those a previous run failed to apply.
-func (r *runner) scope(ctx context.Context, o runOptions, l *loaded, statePath string) (incremental.Scope, incremental.State, error) {
+// scope finds the zones affected since --since (with "last", the state
+// file's revision), plus those a previous run failed to apply.
+func (r *runner) scope(ctx context.Context, o runOptions, l *loaded) (incremental.Scope, error) {
+	statePath := r.statePath(o, l)
 	state, err := incremental.LoadState(statePath)
 	if err != nil {
-		return incremental.Scope{}, state, err
+		return incremental.Scope{}, err
 	}
 	since := o.since
 	switch {
 	case since == "last" && state.Revision == "":
-		return incremental.Scope{Full: true, Reason: "no previous run recorded in " + statePath}, state, nil
+		return incremental.Scope{Full: true, Reason: "no previous run recorded in " + statePath}, nil
 	case since == "last":
 		since = state.Revision
 	}
 	s, err := incremental.Affected(ctx, l.dir, since, l.rev, l.repo)
 	if err != nil {
-		return s, state, fmt.Errorf("--since %s: %w", o.since, err)
+		return s, fmt.Errorf("--since %s: %w", o.since, err)
 	}
 	if !s.Full {
 		s.Zones = uniq(append(s.Zones, state.Retry()...))
 	}
-	return s, state, nil
+	return s, nil
 }
 
 // inSet selects the zones in zs.
@@ -257,7 +337,7 @@ func allZones(ctx context.Context, l *loaded, p reconcile.Provider) ([]string, e
 			zones = append(zones, f.Zone)
 		}
 	}
-	if zl, ok := p.(zoneLister); ok {
+	if zl, ok := p.(reconcile.ZoneLister); ok {
 		more, err := zl.Zones(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("listing zones at the provider: %w", err)
@@ -265,11 +345,6 @@ func allZones(ctx context.Context, l *loaded, p reconcile.Provider) ([]string, e
 		zones = append(zones, more...)
 	}
 	return uniq(zones), nil
-}
-
-// zoneLister is implemented by providers that can list their zones cheaply.
-type zoneLister interface {
-	Zones(ctx context.Context) ([]string, error)
 }
 
 func uniq(ss []string) []string {

@@ -120,6 +120,18 @@ func (p *Provider) Budget() (requests int, per time.Duration) {
 // Stats returns the requests sent so far, by kind.
 func (p *Provider) Stats() Stats { return p.c.tr.stats() }
 
+// Requests implements reconcile.RequestCounter: Stats by its JSON names
+// ("records_list", "batch", …), without the total, which would count every
+// request twice in a sum.
+func (p *Provider) Requests() map[string]int {
+	s := p.Stats()
+	return map[string]int{
+		"zones_list": s.ZonesList, "zones_get": s.ZonesGet, "zone_create": s.ZoneCreate,
+		"records_list": s.RecordsList, "batch": s.Batch, "dnssec": s.DNSSEC, "other": s.Other,
+		"retries": s.Retries, "rate_limited": s.RateLimited,
+	}
+}
+
 // Normalize implements reconcile.Normalizer: it returns r as Cloudflare
 // stores and reads it back. Names are lower-cased and fully qualified;
 // proxied records have automatic TTL; an automatic TTL is 1; only A, AAAA,

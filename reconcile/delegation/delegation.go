@@ -612,10 +612,34 @@ func (p *Provider) Normalize(r reconcile.Record) reconcile.Record {
 
 // Workers is the inner provider's preference, or 0.
 func (p *Provider) Workers() int {
-	if w, ok := p.Provider.(interface{ Workers() int }); ok {
+	if w, ok := p.Provider.(reconcile.Parallel); ok {
 		return w.Workers()
 	}
 	return 0
+}
+
+// Zones lists the inner provider's zones, when it can; none otherwise.
+func (p *Provider) Zones(ctx context.Context) ([]string, error) {
+	if zl, ok := p.Provider.(reconcile.ZoneLister); ok {
+		return zl.Zones(ctx)
+	}
+	return nil, nil
+}
+
+// Requests is the inner provider's count, when it keeps one.
+func (p *Provider) Requests() map[string]int {
+	if rc, ok := p.Provider.(reconcile.RequestCounter); ok {
+		return rc.Requests()
+	}
+	return nil
+}
+
+// Budget is the inner provider's, when it has one (0 requests: none).
+func (p *Provider) Budget() (int, time.Duration) {
+	if b, ok := p.Provider.(reconcile.Budgeted); ok {
+		return b.Budget()
+	}
+	return 0, 0
 }
 
 // Unwrap returns the inner provider.

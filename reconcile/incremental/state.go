@@ -20,6 +20,11 @@ type State struct {
 	Revision string            `json:"revision"`
 	Failed   map[string]string `json:"failed,omitempty"` // zone → the error it last failed with
 	Updated  time.Time         `json:"updated"`
+	// Delegated are the zones once seen delegated to the Company's
+	// nameservers: such a zone delegated elsewhere later is withdrawn,
+	// while one never delegated to them is only pending (see package
+	// reconcile/delegation). Only ever grows.
+	Delegated []string `json:"delegated,omitempty"`
 }
 
 // LoadState reads the state file at path; a missing file (or directory)
@@ -62,7 +67,7 @@ func (s State) Retry() []string {
 // full) in which failed zones failed: the others are now at rev, and
 // zones that failed before and were not in this run still wait.
 func (s State) Advance(rev string, zones []string, full bool, failed map[string]string, now time.Time) State {
-	n := State{Revision: rev, Failed: map[string]string{}, Updated: now.UTC()}
+	n := State{Revision: rev, Failed: map[string]string{}, Updated: now.UTC(), Delegated: s.Delegated}
 	ran := map[string]bool{}
 	for _, z := range zones {
 		ran[z] = true

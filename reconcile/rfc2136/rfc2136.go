@@ -127,6 +127,11 @@ func (p *Provider) Server() string { return p.server }
 // Messages reports how many DNS messages the provider has sent.
 func (p *Provider) Messages() int64 { return p.sent.Load() }
 
+// Requests implements reconcile.RequestCounter: the DNS messages sent.
+func (p *Provider) Requests() map[string]int {
+	return map[string]int{"dns_messages": int(p.Messages())}
+}
+
 // preflightProbes bounds the zones Preflight asks about when the server
 // will not sign its answer for the first (Knot answers unsigned for a zone
 // it does not serve, which proves nothing about the key).
