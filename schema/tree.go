@@ -152,8 +152,9 @@ func readBounded(fsys fs.FS, name string, limit int) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	if !fi.Mode().IsRegular() {
-		// The walk said it was a file; it changed since, or fsys lies.
-		return nil, 0, &fs.PathError{Op: "read", Path: name, Err: errors.New("not a regular file")}
+		// A link, or the walk said it was a file and it changed since.
+		return nil, 0, &fs.PathError{Op: "read", Path: name,
+			Err: fmt.Errorf("%q is %s: zoneward reads only regular files and never follows a link", name, describeEntry(fi.Mode().Type()))}
 	}
 	if fi.Size() > int64(limit) {
 		return nil, fi.Size(), errTooBig

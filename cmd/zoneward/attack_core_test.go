@@ -97,3 +97,36 @@ func TestAttackTerminalEscapesFromTheProvider(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckUsesTheBaseLimits: a pull request that raises policy.limits in
+// its own zoneward.yaml is judged (and its files read) under the base's.
+func TestCheckUsesTheBaseLimits(t *testing.T) {
+	dir := newRepo(t)
+	edit(t, dir, "zoneward.yaml", "policy:\n", "policy:\n  limits: {file_bytes: 2048}\n")
+	commitAll(t, dir, "small files")
+	git(t, dir, "checkout", "-q", "-b", "pr")
+	edit(t, dir, "zoneward.yaml", "file_bytes: 2048", "file_bytes: 1048576")
+	big := "'':\n  type: A\n  value: 192.0.2.100\n" + strings.Repeat("# padding to pass the base's limit\n", 100)
+	write(t, dir, "zones/acme.dev/alice.yaml", big)
+	commitAll(t, dir, "raise the limit and use it")
+	code, out, errOut := zw(t, dir, "check", "--rev", "pr", "--base", "main", "--author", "alice")
+	if code != exitError || !strings.Contains(out, "zones/acme.dev/alice.yaml") || !strings.Contains(out, "file_bytes") {
+		t.Errorf("exit %d; want alice's file refused by the base's file_bytes:\n%s%s", code, out, errOut)
+	}
+}
+
+// TestCheckWorkingTreeIgnoresTheReconcilersOutput: after a local apply,
+// the zone files and state it wrote in the checkout are not the author's
+// changes.
+func TestCheckWorkingTreeIgnoresTheReconcilersOutput(t *testing.T) {
+	dir := newRepo(t)
+	mustZW(t, dir, "apply")
+	edit(t, dir, "zones/acme.dev/alice.yaml", "192.0.2.100", "192.0.2.101")
+	if code, out, errOut := zw(t, dir, "check", "--base", "main", "--author", "alice"); code != 0 {
+		t.Errorf("alice's own edit beside local output: exit %d\n%s%s", code, out, errOut)
+	}
+	write(t, dir, "README.md", "mine now\n")
+	if code, out, _ := zw(t, dir, "check", "--base", "main", "--author", "alice"); code != exitError || !strings.Contains(out, "README.md") {
+		t.Errorf("an untracked README is still a change of hers: exit %d\n%s", code, out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -32,10 +33,13 @@ func newCheckCmd(g *globals) *cobra.Command {
 		Long: `check validates zoneward.yaml, CODEOWNERS and every zone file, offline, and reports
 every problem at once as file:line:col: message.
 
-With --base REV --author LOGIN it also enforces the pull-request rule: every zone file
-the revision read changes since its merge base with REV must be owned by LOGIN in REV's
-CODEOWNERS, or LOGIN must be a Company admin; changes to zoneward.yaml, CODEOWNERS or
-.github/ need a Company admin.
+With --base REV --author LOGIN it also enforces the pull-request rule: every path the
+revision read adds, changes, deletes or renames since its merge base with REV must be a
+zone or subtree file that REV's CODEOWNERS gives to LOGIN (a rename is a delete and an
+add: both paths must be theirs), or LOGIN must be a Company admin; any other path
+(zoneward.yaml, CODEOWNERS, .github/, README, docs/, ...) needs a Company admin. A
+symbolic link or submodule anywhere is refused for everyone. Files are read up to the
+limits of REV's zoneward.yaml, so a pull request cannot raise its own.
 
 In a GitHub Actions pull_request or pull_request_target run, the event names the pull
 request: its base commit and author are used, --rev must be its head commit (the
@@ -75,7 +79,18 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 	if (o.base == "") != (o.author == "") {
 		return fmt.Errorf("--base and --author go together")
 	}
-	l, err := load(cmd.Context(), g, nil)
+	// With a base, the base's limits bound the work: a pull request that
+	// raises policy.limits in its own zoneward.yaml (refused below, as
+	// every such change by a tenant is) must not get to use them first.
+	var opts schema.LoadOptions
+	if o.base != "" {
+		limits, err := baseLimits(g, o.base)
+		if err != nil {
+			return err
+		}
+		opts.Limits = &limits
+	}
+	l, err := loadOpts(cmd.Context(), g, nil, opts)
 	if err != nil {
 		return err
 	}
@@ -140,6 +155,21 @@ func eventRevisions(g *globals, o *checkOptions, ev *github.Event, eventName str
 	return nil
 }
 
+// baseLimits reads policy.limits of zoneward.yaml at the base revision.
+func baseLimits(g *globals, base string) (schema.Limits, error) {
+	fsys, _, _, err := openRepo(&globals{repo: g.repo, rev: base})
+	if err != nil {
+		return schema.Limits{}, fmt.Errorf("--base: %w", err)
+	}
+	defer closeFS(fsys)
+	data, err := schema.ReadConfigFile(fsys)
+	if err != nil {
+		return schema.Limits{}, fmt.Errorf("--base %s: %w", base, err)
+	}
+	cfg, _ := schema.ParseConfig(data) // its errors are the base's, not this pull request's
+	return cfg.Policy.Limits, nil
+}
+
 // resolveRev returns the commit hash rev names in the repository at dir.
 func resolveRev(dir, rev string) (string, error) {
 	fsys, _, hash, err := openRepo(&globals{repo: dir, rev: rev})
@@ -185,6 +215,12 @@ func checkPullRequest(cmd *cobra.Command, g *globals, o *checkOptions, l *loaded
 	changed, err := schema.ChangedFiles(from, l.fsys)
 	if err != nil {
 		return nil, err
+	}
+	if l.rev == "" {
+		// A working tree also holds the reconciler's own output (a local
+		// apply's zone files and state), which Git does not track and a
+		// pull request cannot carry; it is no change of the author's.
+		changed = slices.DeleteFunc(changed, func(p string) bool { return inOutputs(l, p) })
 	}
 	stderr := cmd.ErrOrStderr()
 	ghCfg := baseRepo.Config.GitHub
@@ -252,6 +288,18 @@ func checkPullRequest(cmd *cobra.Command, g *globals, o *checkOptions, l *loaded
 		warnWriters(ctx, cmd, o.format, gh, owners)
 	}
 	return errs, nil
+}
+
+// inOutputs reports whether p, a slash-separated path of the repository
+// l read, lies in one of the reconciler's directories.
+func inOutputs(l *loaded, p string) bool {
+	abs := filepath.Join(l.dir, filepath.FromSlash(p))
+	for _, o := range outputs(l.repo.Config, l.dir) {
+		if rel, err := filepath.Rel(o.dir, abs); err == nil && filepath.IsLocal(rel) {
+			return true
+		}
+	}
+	return false
 }
 
 // isCompany reports whether login is a Company admin, by name or through

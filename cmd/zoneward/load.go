@@ -166,11 +166,18 @@ func load(ctx context.Context, g *globals, acc schema.Access) (*loaded, error) {
 // loadWith is load parsing only the files of the zones sel selects (all
 // when sel is nil); the others are listed, for grants and authority.
 func loadWith(ctx context.Context, g *globals, acc schema.Access, sel func(zone string) bool) (*loaded, error) {
+	return loadOpts(ctx, g, acc, schema.LoadOptions{Zones: sel})
+}
+
+// loadOpts is loadWith with schema's options (Zones, Limits); the
+// providers' types and limits are always the CLI's.
+func loadOpts(ctx context.Context, g *globals, acc schema.Access, opts schema.LoadOptions) (*loaded, error) {
 	fsys, dir, rev, err := openRepo(g)
 	if err != nil {
 		return nil, err
 	}
-	repo, err := schema.Load(fsys, schema.LoadOptions{ProviderTypes: providerTypes, ProviderLimits: providerLimits, Zones: sel})
+	opts.ProviderTypes, opts.ProviderLimits = providerTypes, providerLimits
+	repo, err := schema.Load(fsys, opts)
 	if err != nil {
 		closeFS(fsys)
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -98,9 +97,9 @@ func newRunner(dir, rev string) (*runner, error) {
 		return nil, err
 	}
 	defer closeFS(fsys)
-	data, err := fs.ReadFile(fsys, schema.ConfigFile)
+	data, err := schema.ReadConfigFile(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", schema.ConfigFile, err)
+		return nil, err
 	}
 	cfg, errs := schema.ParseConfig(data)
 	if err := errs.Err(); err != nil {

@@ -5,6 +5,7 @@ package incremental
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -108,9 +109,12 @@ func configSansCompany(repoDir, rev string) (map[string]any, error) {
 		return nil, err
 	}
 	defer closeFS(fsys)
-	data, err := fs.ReadFile(fsys, schema.ConfigFile)
-	if err != nil {
+	data, err := schema.ReadConfigFile(fsys)
+	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]any{}, nil // absent at one side: compared as empty
+	}
+	if err != nil {
+		return nil, err
 	}
 	var m map[string]any
 	if err := yaml.Unmarshal(data, &m); err != nil {
@@ -131,8 +135,10 @@ func flippedGrants(ctx context.Context, repoDir, from string, head *schema.Repo)
 	}
 	defer closeFS(fsys)
 	base := &schema.Repo{Config: schema.DefaultConfig(), Files: head.Files}
-	if data, err := fs.ReadFile(fsys, schema.ConfigFile); err == nil {
+	if data, err := schema.ReadConfigFile(fsys); err == nil {
 		base.Config, _ = schema.ParseConfig(data)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	if base.Owners, err = schema.LoadCodeowners(fsys); err != nil {
 		return nil, err
