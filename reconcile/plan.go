@@ -73,6 +73,12 @@ func (zp *ZonePlan) Blocked() string {
 	return ""
 }
 
+// UpToDate reports whether the zone needs nothing and nobody's attention:
+// no change, not blocked, not refused, no file held back.
+func (zp *ZonePlan) UpToDate() bool {
+	return zp.Changes.Empty() && zp.Blocked() == "" && zp.Unsafe == nil && len(zp.Held) == 0
+}
+
 // Problem says what in the zone's plan needs someone's attention and makes
 // a run fail: why the zone is blocked (a withdrawn zone is not a problem:
 // it is the Domain Owner's decision), or which files are held back. It is

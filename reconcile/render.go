@@ -36,13 +36,9 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		}
 		return "\x1b[" + code + "m" + s + "\x1b[0m"
 	}
-	unchanged := 0
-	for _, zp := range p.Zones {
+	shown, unchanged := notUpToDate(p)
+	for _, zp := range shown {
 		blocked := zp.Blocked()
-		if zp.Changes.Empty() && blocked == "" && zp.Unsafe == nil && len(zp.Held) == 0 {
-			unchanged++
-			continue
-		}
 		bw.printf("%s\n", paint("1", Graphic(zp.Zone)))
 		if blocked != "" {
 			bw.printf("  %s\n", paint("31", "! "+Graphic(blocked)))
@@ -148,11 +144,9 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	if c+u+d == 0 && !anyBlocked(p) {
 		bw.printf("No changes.\n")
 	}
-	for _, zp := range p.Zones {
+	shown, _ := notUpToDate(p)
+	for _, zp := range shown {
 		blocked := zp.Blocked()
-		if zp.Changes.Empty() && blocked == "" && zp.Unsafe == nil && len(zp.Held) == 0 {
-			continue
-		}
 		bw.printf("#### `%s`\n\n", mdCode(zp.Zone))
 		if blocked != "" {
 			bw.printf("> :no_entry: %s\n\n", mdEscape(blocked))
@@ -208,6 +202,19 @@ func anyBlocked(p *Plan) bool {
 		}
 	}
 	return false
+}
+
+// notUpToDate splits p's zones into those a reader must see and a count
+// of the rest.
+func notUpToDate(p *Plan) (shown []*ZonePlan, upToDate int) {
+	for _, zp := range p.Zones {
+		if zp.UpToDate() {
+			upToDate++
+		} else {
+			shown = append(shown, zp)
+		}
+	}
+	return shown, upToDate
 }
 
 // mdEscape makes s inert in GitHub Markdown where it stands inside a line:
