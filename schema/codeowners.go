@@ -269,8 +269,8 @@ func validEmail(s string) bool {
 func (c *Codeowners) add(pattern string, r coRule) {
 	i := len(c.rules)
 	// A literal anchored pattern matches one path and everything under it
-	// (or, with a trailing slash, only what is under it), the same answer
-	// hmarr/codeowners gives; TestCodeownersIndexMatchesHmarr checks it.
+	// (or, with a trailing slash, only what is under it), the answer
+	// globMatch gives for it; TestCodeownersIndexMatchesHmarr checks it.
 	if lit, ok := anchoredLiteral(pattern); ok {
 		c.rules = append(c.rules, r)
 		if strings.HasSuffix(lit, "/") {
@@ -305,8 +305,7 @@ func anchorDir(pattern string) string {
 	return strings.Join(segs[:n], "/") + "/"
 }
 
-// plainSegment reports whether seg matches only itself, in hmarr and in
-// globMatch alike.
+// plainSegment reports whether seg matches only itself.
 func plainSegment(seg string) bool {
 	if seg == "" {
 		return false
@@ -324,7 +323,7 @@ func plainSegment(seg string) bool {
 // it is anchored to the root: a leading slash, or a slash before its last
 // character (gitignore anchors a pattern with a slash in the middle).
 func anchoredLiteral(pattern string) (string, bool) {
-	if strings.ContainsAny(pattern, `*?\`) || !hmarrSafe(pattern) {
+	if strings.ContainsAny(pattern, `*?\[`) {
 		return "", false
 	}
 	lit := strings.TrimPrefix(pattern, "/")
@@ -337,59 +336,17 @@ func anchoredLiteral(pattern string) (string, bool) {
 	return lit, true
 }
 
-// hmarrSafe reports whether hmarr/codeowners' parser reads pattern
-// exactly. It refuses bytes outside this set, and it takes "#" anywhere
-// as the start of a comment, where gitignore (and GitHub) read it as a
-// literal inside a pattern.
-func hmarrSafe(pattern string) bool {
-	for i := 0; i < len(pattern); i++ {
-		ch := pattern[i]
-		switch {
-		case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9':
-		case strings.IndexByte("*?./@_+-()", ch) >= 0:
-		case ch == '\\' && i+2 == len(pattern) && (pattern[i+1] == ' ' || pattern[i+1] == '\t'):
-			return false // hmarr trims the line, losing an escaped trailing space
-		case ch == '\\' && i+1 < len(pattern) && pattern[i+1] != '#':
-			i++ // hmarr keeps escaped whitespace and escaped pattern bytes
-			if c := pattern[i]; c != ' ' && c != '\t' && !('a' <= c && c <= 'z') &&
-				!('A' <= c && c <= 'Z') && !('0' <= c && c <= '9') && strings.IndexByte("*?./@_+-()\\", c) < 0 {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// compilePattern returns a matcher for pattern. hmarr/codeowners does the
-// matching where it can; the exceptions below are where it differs from
-// GitHub's documented semantics.
+// compilePattern returns the matcher of pattern. There is one matcher,
+// globMatch, written to GitHub's documented gitignore-like rules: it reads
+// every pattern GitHub reads, bytes such as "~", "#" and non-ASCII
+// included, where hmarr/codeowners refuses some and mistranslates "**"
+// next to "**". The tests hold it to hmarr on every pattern both read
+// (TestCodeownersGlobMatchesHmarr, TestCodeownersIndexMatchesHmarr).
 func compilePattern(pattern string) func(string) bool {
 	if strings.Trim(pattern, "/") == "" {
-		// hmarr indexes past the end of "/" and panics in Match; gitignore
-		// matches nothing with it.
-		return func(string) bool { return false }
+		return func(string) bool { return false } // gitignore matches nothing with "/"
 	}
-	segs, folded := patternSegments(pattern)
-	if hmarrSafe(pattern) && !folded {
-		rs, err := codeowners.ParseFile(strings.NewReader(pattern))
-		if err == nil && len(rs) == 1 {
-			rule := rs[0]
-			return func(file string) bool {
-				ok, err := rule.Match(file)
-				return err == nil && ok
-			}
-		}
-	}
-	// Bytes hmarr refuses ("~", ",", "#", non-ASCII, "***", …) are plain
-	// literals on GitHub, so such a line still grants. globMatch gives the
-	// same answers as hmarr on the patterns both read
-	// (TestCodeownersGlobMatchesHmarr) and also reads these.
-	//
-	// hmarr also mistranslates "**" next to "**" ("/**/" becomes a regexp
-	// that needs "//" in the path) where gitignore reads "/**/" as every
-	// directory's contents, so those go to globMatch too, folded.
+	segs, _ := patternSegments(pattern)
 	return func(file string) bool { return globMatch(segs, strings.Split(file, "/"), true) }
 }
 
