@@ -111,7 +111,7 @@ mail:
   - {type: MX, value: {preference: 10, exchange: mx.example.com}}
   - {type: SPF, value: v=spf1 -all}
 ok: {type: A, value: 192.0.2.1}
-api: {type: CNAME, value: lb.example.net., octodns: {cloudflare: {proxied: yes, colour: orange}}}
+api: {type: CNAME, value: lb.example.net., octodns: {cloudflare: {proxied: sometimes, colour: orange}}}
 `
 	f := ParseFile("zones/example.com.yaml", []byte(in), ParseOptions{})
 	want := []string{
@@ -121,8 +121,8 @@ api: {type: CNAME, value: lb.example.net., octodns: {cloudflare: {proxied: yes, 
 		`zones/example.com.yaml:5:1: "@" is not a name here; use '' for the origin "example.com."`,
 		`zones/example.com.yaml:7:50: MX exchange "mx.example.com" is not absolute; write "mx.example.com."`,
 		`zones/example.com.yaml:8:12: SPF records were retired by RFC 7208; publish the policy as a TXT record`,
-		`zones/example.com.yaml:10:76: octodns.cloudflare.proxied must be true or false, not "yes"`,
-		`zones/example.com.yaml:10:81: unknown key "colour" in octodns.cloudflare (known keys: proxied, auto-ttl, comment)`,
+		`zones/example.com.yaml:10:76: octodns.cloudflare.proxied must be true or false, not "sometimes"`,
+		`zones/example.com.yaml:10:87: unknown key "colour" in octodns.cloudflare (known keys: proxied, auto-ttl, comment, tags)`,
 	}
 	if got := errStrings(f.Errs); !reflect.DeepEqual(got, want) {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
