@@ -527,7 +527,7 @@ func (p *parser) record(name string, n *yaml.Node) {
 		seen[v] = vn
 		set.recs = append(set.recs, Record{
 			Name: name, Type: typ, TTL: ttl, Value: v,
-			Proxied: o.proxied, AutoTTL: o.autoTTL, Comment: o.comment, Tags: o.tags,
+			Proxied: o.proxied, AutoTTL: o.autoTTL, Comment: o.comment, Tags: strings.Join(o.tags, "\n"),
 			Pos: pos,
 		})
 	}

@@ -21,7 +21,10 @@ type Record struct {
 	Proxied bool
 	AutoTTL bool
 	Comment string
-	Tags    []string // octodns.cloudflare.tags: "name" or "name:value", names lower-case, sorted
+	// Tags is octodns.cloudflare.tags: each "name" or "name:value", names
+	// lower-case, sorted, one per line ("\n" is in no tag). A string, not
+	// a slice, so that records stay comparable.
+	Tags string
 
 	Pos Pos // where the value (or the record, for single-value records) is written
 }
