@@ -488,3 +488,40 @@ func TestOctoDNSNullKey(t *testing.T) {
 			records: []string{"null.example.com. 3600 A 192.0.2.1"}},
 	})
 }
+
+// TestOctoDNSSettings: zoneward.yaml's provider.name and
+// policy.escaped_semicolons reach every file, as an octoDNS
+// configuration's provider key and YamlProvider's escaped_semicolons do
+// (octodns/zone/base.py, line 627; octodns/provider/yaml.py, lines
+// 357-371, at 94bc80e).
+func TestOctoDNSSettings(t *testing.T) {
+	r, err := Load(fstest.MapFS{
+		"zoneward.yaml": {Data: []byte("provider:\n  type: zonefile\n  name: bind\n  dir: out\npolicy:\n  escaped_semicolons: false\ncompany: {files: ['zones/**']}\n")},
+		"zones/example.com.yaml": {Data: []byte("_dmarc: {type: TXT, value: 'v=DMARC1; p=none'}\n" +
+			"a: {type: A, value: 192.0.2.1, octodns: {excluded: [bind]}}\nb: {type: A, value: 192.0.2.2, octodns: {excluded: [zonefile]}}\n")},
+	}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Errs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if id := r.Config.Provider.ID(); id != "bind" {
+		t.Errorf("provider ID = %q, want bind", id)
+	}
+	var opts struct {
+		Dir string `yaml:"dir"`
+	}
+	if err := r.Config.Provider.Decode(&opts); err != nil || opts.Dir != "out" {
+		t.Errorf("the provider's own keys decode to %+v, %v: name is schema's, not the provider's", opts, err)
+	}
+	f := r.File("zones/example.com.yaml")
+	var got []string
+	for _, rec := range f.Records {
+		got = append(got, rec.Name+" "+rec.Value)
+	}
+	want := []string{`_dmarc.example.com. "v=DMARC1; p=none"`, "b.example.com. 192.0.2.2"}
+	if !slices.Equal(got, want) || len(f.Ignored) != 1 || f.Ignored[0].Name != "a.example.com." {
+		t.Errorf("records %q (want %q), ignored %+v", got, want, f.Ignored)
+	}
+}

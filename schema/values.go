@@ -118,6 +118,9 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 // provider's (ParseOptions.RecordLimits), before anything is written.
 func (p *parser) fits(n *yaml.Node, typ, name string, rr dns.RR, v string) bool {
 	lim := p.opts.RecordLimits
+	if p.elsewhere {
+		lim = RecordLimits{} // not for this provider: the DNS's own limits only
+	}
 	// canonicalRR's owner is the root: one byte, then type, class, TTL
 	// and length.
 	rdata := dns.Len(rr) - 11
@@ -749,7 +752,7 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 			continue
 		}
 		seen[num] = kn
-		if slices.Contains(p.opts.RecordLimits.RefusedSvcParamKeys, num) {
+		if slices.Contains(p.opts.RecordLimits.RefusedSvcParamKeys, num) && !p.elsewhere {
 			p.errorf(kn, "%s svcparams: %s cannot hold the key %q", typ, p.provider(), kn.Value)
 			continue
 		}
