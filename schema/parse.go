@@ -355,6 +355,18 @@ func (p *parser) pairs(n *yaml.Node) []*yaml.Node {
 			p.errorf(v, "a merge key (<<) takes a mapping or a list of mappings")
 		}
 	}
+	// Merging copies keys, and mappings merged into mappings merged into
+	// … copy them again at every level, aliases or not: the copies are
+	// charged to the alias budget too, so that a few kilobytes of nested
+	// merges cannot make the parser copy without bound.
+	copies := 0
+	for _, m := range merged {
+		copies += len(m) / 2
+	}
+	p.aliasNodes += copies
+	if budget := aliasNodesPerRecord * p.limits.RecordsPerFile; p.aliasNodes > budget {
+		p.limit(n, "merge keys and aliases here expand to more than %d YAML nodes (%d per record of policy.limits.records_per_file); write the records out instead", budget, aliasNodesPerRecord)
+	}
 	seen := make(map[string]bool, len(own)/2)
 	for i := 0; i < len(own); i += 2 {
 		seen[own[i].Value] = true
