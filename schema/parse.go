@@ -44,9 +44,12 @@ const maxTTL = 1<<31 - 1
 
 // ParseFile parses and validates one zone or subtree file at path (a
 // slash-separated path in the repository, which decides the file's origin;
-// see ParsePath). Every problem is reported, in File.Errs, sorted; records
-// are returned even when some are invalid, but nothing from a file with
-// errors may be applied. Rules spanning files are checked by Load.
+// see ParsePath). It reads octoDNS's record format as octoDNS reads it
+// (the README lists where zoneward differs, and why). Every problem is
+// reported, in File.Errs, sorted, and what the file says that zoneward
+// reads differently or not at all in File.Warnings; records are returned
+// even when some are invalid, but nothing from a file with errors may be
+// applied. Rules spanning files are checked by Load.
 //
 // data is untrusted: ParseFile never panics, reads nothing but data, and
 // quotes user text in its messages. Its work is bounded by

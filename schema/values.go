@@ -313,6 +313,11 @@ func number(n *yaml.Node) (uint64, bool) {
 	}
 	switch n.Tag {
 	case "!!int", "!!float":
+		if plainDecimal(n.Value) {
+			// Most numbers; Decode costs a decoder per call.
+			v, err := strconv.ParseUint(n.Value, 10, 64)
+			return v, err == nil
+		}
 		var v uint64
 		if err := n.Decode(&v); err != nil {
 			return 0, false
@@ -948,4 +953,18 @@ func checkNAPTRRegexp(s string) error {
 		return fmt.Errorf("refers to group \\%d, but the expression has %d", refs, groups)
 	}
 	return nil
+}
+
+// plainDecimal reports whether s is digits that YAML reads as the decimal
+// number they spell: no sign, no leading 0 (YAML 1.1's octal), no "_".
+func plainDecimal(s string) bool {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
