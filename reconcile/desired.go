@@ -2,7 +2,9 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/zoneward/zoneward/schema"
 )
@@ -52,6 +54,10 @@ type Desired struct {
 	Rev   string // the revision it was read at; empty for a working tree
 	Zones []*Zone
 	Files map[string]*FileInfo
+	// Warnings are the warnings of active, valid files
+	// (schema.File.Warnings), sorted: what zoneward reads differently from
+	// how a file writes it. They never hold a file back.
+	Warnings schema.ErrorList
 }
 
 // Zone is one zone's desired state.
@@ -64,6 +70,10 @@ type Zone struct {
 	// `octodns: {ignored: true}`: the reconciler leaves the records there
 	// exactly as they are, as octoDNS does.
 	Ignored []RecordKey
+	// ApexNS are the apex NS records the zone file declares. The apex NS
+	// are the provider's, so they are never applied; a plan warns when
+	// they differ from the provider's nameservers.
+	ApexNS  []Record
 	Skipped []string // files not parsed in this run (schema.LoadOptions.Zones): the zone cannot be planned
 }
 
@@ -118,19 +128,75 @@ func NewDesired(repo *schema.Repo, grants map[string]schema.Grant, rev string) *
 		default:
 			fi.State = FileActive
 			for _, r := range f.Records {
-				z.Records = append(z.Records, Record{
-					Name: r.Name, Type: r.Type, TTL: r.TTL, Value: r.Value,
-					Proxied: r.Proxied, AutoTTL: r.AutoTTL, Comment: r.Comment,
-					File: f.Path, Line: r.Pos.Line,
-				})
+				z.Records = append(z.Records, desiredRecord(f.Path, r))
 			}
+			for _, ig := range f.Ignored {
+				z.Ignored = append(z.Ignored, RecordKey{Name: ig.Name, Type: ig.Type})
+			}
+			for _, r := range f.ApexNS {
+				z.ApexNS = append(z.ApexNS, desiredRecord(f.Path, r))
+			}
+			d.Warnings = append(d.Warnings, f.Warnings...)
 		}
 	}
 	sort.Slice(d.Zones, func(i, j int) bool { return d.Zones[i].Name < d.Zones[j].Name })
 	for _, z := range d.Zones {
 		sortRecords(z.Records)
 	}
+	d.Warnings.Sort()
 	return d
+}
+
+func desiredRecord(file string, r schema.Record) Record {
+	return Record{
+		Name: r.Name, Type: r.Type, TTL: r.TTL, Value: r.Value,
+		Proxied: r.Proxied, AutoTTL: r.AutoTTL, Comment: r.Comment, Tags: r.Tags,
+		File: file, Line: r.Pos.Line,
+	}
+}
+
+// warnings returns the warnings of the files of zones.
+func (d *Desired) warnings(zones []string) schema.ErrorList {
+	var out schema.ErrorList
+	for _, w := range d.Warnings {
+		if fi := d.Files[w.File]; fi != nil && slices.Contains(zones, fi.Zone) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// apexNSWarnings compares the apex NS records z's files declare with the
+// nameservers the provider serves the zone with. The records are the
+// provider's and never applied, as octoDNS leaves a root NS record alone
+// at a provider without SUPPORTS_ROOT_NS (octodns/provider/base.py
+// _process_desired_zone); a file that says otherwise is worth a warning,
+// since whoever reads it would take it for the truth.
+func apexNSWarnings(z *Zone, provider string, nameservers []string) schema.ErrorList {
+	if len(z.ApexNS) == 0 || len(nameservers) == 0 {
+		return nil
+	}
+	var want, have []string
+	for _, r := range z.ApexNS {
+		want = append(want, r.Value)
+	}
+	for _, ns := range nameservers {
+		have = append(have, strings.ToLower(strings.TrimSuffix(ns, "."))+".")
+	}
+	sort.Strings(want)
+	sort.Strings(have)
+	if slices.Equal(want, slices.Compact(have)) {
+		return nil
+	}
+	first := z.ApexNS[0]
+	for _, r := range z.ApexNS[1:] {
+		if r.Line < first.Line {
+			first = r
+		}
+	}
+	return schema.ErrorList{schema.Errorf(schema.Pos{File: first.File, Line: first.Line},
+		"the apex NS records (%s) differ from the nameservers the %s provider serves %s with (%s); they are not applied: the apex NS are the provider's",
+		strings.Join(want, ", "), provider, z.Name, strings.Join(have, ", "))}
 }
 
 // invalidReason says why a file fails validation: its first error, and how

@@ -17,6 +17,10 @@ type Plan struct {
 	Rev   string
 	Zones []*ZonePlan          // sorted by zone name
 	Files map[string]*FileInfo // every file of the repository, for owners and states
+	// Warnings are the warnings of the planned zones' files
+	// (schema.File.Warnings), sorted; each zone's own are in its
+	// ZonePlan.
+	Warnings schema.ErrorList
 }
 
 // Changes counts the record operations in the plan.
@@ -58,7 +62,7 @@ func (e *Engine) workers() int {
 // returned error is only ctx's.
 func (e *Engine) Plan(ctx context.Context, d *Desired, zones []string) (*Plan, error) {
 	zones = uniqueSorted(zones)
-	p := &Plan{Rev: d.Rev, Files: d.Files, Zones: make([]*ZonePlan, len(zones))}
+	p := &Plan{Rev: d.Rev, Files: d.Files, Zones: make([]*ZonePlan, len(zones)), Warnings: d.warnings(zones)}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(e.workers())
 	for i, name := range zones {
@@ -103,6 +107,9 @@ func (e *Engine) planZone(ctx context.Context, d *Desired, name string) *ZonePla
 	zp := Diff(&nz, actual, d.Files, e.Policy)
 	zp.Status = status
 	zp.Unsafe = CheckSafe(&zp, e.Policy.Thresholds)
+	if status != nil {
+		zp.Warnings = apexNSWarnings(z, e.Provider.Capabilities().Name, status.Nameservers)
+	}
 	return &zp
 }
 
@@ -121,6 +128,9 @@ func (e *Engine) normalize(rs []Record) []Record {
 		}
 		if !caps.Comment {
 			r.Comment = ""
+		}
+		if !caps.Tags {
+			r.Tags = ""
 		}
 		if n != nil {
 			r = n.Normalize(r)

@@ -23,6 +23,10 @@ type ZonePlan struct {
 
 	Status    *ZoneStatus // when the provider reports zone status
 	Conflicts []Conflict  // desired records that clash with records it may not touch
+	// Warnings are the zone's apex NS records whose values differ from
+	// the nameservers the provider serves the zone with: accepted in the
+	// file, applied nowhere.
+	Warnings schema.ErrorList
 	// Held lists the zone's files whose records are held back: kept
 	// exactly as last applied while every other file of the zone applies.
 	// A file is held back when it fails validation or when one of its
@@ -326,7 +330,7 @@ func matchValue(have []Record, used []bool, v string, deletable func(Record) boo
 // provider stores: TTL, options and the marker.
 func sameAttrs(d, a Record) bool {
 	return d.TTL == a.TTL && d.Proxied == a.Proxied && d.AutoTTL == a.AutoTTL &&
-		d.Comment == a.Comment && d.File == a.File
+		d.Comment == a.Comment && d.Tags == a.Tags && d.File == a.File
 }
 
 // ChangesDNS reports whether u changes what DNS answers, rather than only

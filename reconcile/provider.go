@@ -23,6 +23,7 @@ type Record struct {
 	Proxied bool
 	AutoTTL bool
 	Comment string // the file's own comment, without the marker
+	Tags    string // Cloudflare record tags, sorted, one per line (schema.Record.Tags)
 
 	// File is the ownership marker: the zones-repository file that placed
 	// the record (actual) or declares it (desired). Empty on an actual
@@ -85,6 +86,7 @@ type Capabilities struct {
 	Proxied bool     // stores Record.Proxied
 	AutoTTL bool     // stores Record.AutoTTL
 	Comment bool     // stores Record.Comment beside the marker
+	Tags    bool     // stores Record.Tags
 }
 
 // Provider is a DNS provider as the engine uses it. Implementations must be

@@ -13,6 +13,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/zoneward/zoneward/schema"
 )
 
 // TextOptions tune WriteText.
@@ -98,6 +100,13 @@ func WriteText(w io.Writer, p *Plan, o TextOptions) error {
 		}
 		bw.printf("\n")
 	}
+	if ws := planWarnings(p); len(ws) > 0 {
+		bw.printf("%s\n", paint("1", "Warnings:"))
+		for _, w := range ws {
+			bw.printf("  %s\n", paint("33", Graphic(w.Error())))
+		}
+		bw.printf("\n")
+	}
 	if rev := revokedFiles(p); len(rev) > 0 {
 		bw.printf("%s\n", paint("1", "Revoked files (ignored):"))
 		for _, f := range rev {
@@ -173,6 +182,13 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 			}
 			bw.printf("\n")
 		}
+	}
+	if ws := planWarnings(p); len(ws) > 0 {
+		bw.printf("**Warnings:**\n\n")
+		for _, w := range ws {
+			bw.printf("- :warning: `%s`: %s\n", mdCode(w.Pos.String()), mdEscape(w.Msg))
+		}
+		bw.printf("\n")
 	}
 	if rev := revokedFiles(p); len(rev) > 0 {
 		bw.printf("**Revoked files (ignored):**\n\n")
@@ -298,6 +314,15 @@ type JSONPlan struct {
 	Files    []JSONFile     `json:"files"`
 	Summary  JSONSummary    `json:"summary"`
 	Requests map[string]int `json:"requests,omitempty"`
+	Warnings []JSONWarning  `json:"warnings,omitempty"`
+}
+
+// JSONWarning is one warning of a plan: where, and what.
+type JSONWarning struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Col     int    `json:"col,omitempty"`
+	Message string `json:"message"`
 }
 
 // JSONZone is one zone of a JSONPlan.
@@ -406,7 +431,20 @@ func ToJSON(p *Plan) JSONPlan {
 			Company: f.Company, Owners: owners, Reason: f.Reason, Records: f.Records})
 	}
 	out.Summary.Create, out.Summary.Update, out.Summary.Delete = p.Changes()
+	for _, w := range planWarnings(p) {
+		out.Warnings = append(out.Warnings, JSONWarning{File: w.File, Line: w.Line, Col: w.Col, Message: w.Msg})
+	}
 	return out
+}
+
+// planWarnings is every warning of p, its files' and its zones', sorted.
+func planWarnings(p *Plan) schema.ErrorList {
+	ws := append(schema.ErrorList(nil), p.Warnings...)
+	for _, zp := range p.Zones {
+		ws = append(ws, zp.Warnings...)
+	}
+	ws.Sort()
+	return ws
 }
 
 // WriteJSON writes p's JSON form, indented, with requests (may be nil).

@@ -86,6 +86,12 @@ func checkAuthority(files []*File) {
 			}
 			checkRecordAuthority(f, r, zoneFiles, subtrees, cuts)
 		}
+		// A name and type a file leaves alone at the provider hides what
+		// is there from the plan, so it needs the same authority as a
+		// record: a file may not freeze another file's records.
+		for _, ig := range f.Ignored {
+			checkRecordAuthority(f, &Record{Name: ig.Name, Type: ig.Type, Pos: ig.Pos}, zoneFiles, subtrees, cuts)
+		}
 	}
 }
 

@@ -52,6 +52,8 @@ func lowerNames(rr dns.RR) {
 	switch r := rr.(type) {
 	case *dns.CNAME:
 		low(&r.Target)
+	case *dns.DNAME:
+		low(&r.Target)
 	case *dns.NS:
 		low(&r.Ns)
 	case *dns.PTR:

@@ -26,14 +26,29 @@ type Config struct {
 // and are decoded by it through Decode, so schema knows no provider's options.
 type ProviderConfig struct {
 	Type string `yaml:"type"`
+	// Name is what octoDNS records' included and excluded lists call this
+	// provider; empty means Type. A repository whose octoDNS configuration
+	// named the target differently ("cloudflare-prod") sets it, so those
+	// lists keep their meaning.
+	Name string `yaml:"name"`
 
 	file string
 	node *yaml.Node
 }
 
+// ID is the provider's name in records' octodns included and excluded
+// lists: Name, or Type when Name is empty.
+func (p ProviderConfig) ID() string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.Type
+}
+
 // Decode decodes the provider block into v, a pointer to the provider's
-// options struct whose yaml tags name its keys. "type" is accepted and
-// ignored. Unknown keys and wrong types are errors with positions.
+// options struct whose yaml tags name its keys. "type" and "name" are
+// schema's and skipped. Unknown keys and wrong types are errors with
+// positions.
 func (p ProviderConfig) Decode(v any) error {
 	if p.node == nil {
 		return nil
@@ -41,7 +56,7 @@ func (p ProviderConfig) Decode(v any) error {
 	n := *p.node
 	n.Content = nil
 	for i := 0; i+1 < len(p.node.Content); i += 2 {
-		if p.node.Content[i].Value == "type" {
+		if k := p.node.Content[i].Value; k == "type" || k == "name" {
 			continue
 		}
 		n.Content = append(n.Content, p.node.Content[i], p.node.Content[i+1])
@@ -53,19 +68,22 @@ func (p ProviderConfig) Decode(v any) error {
 
 // UnmarshalYAML keeps the node so that Decode can read the provider's keys.
 func (p *ProviderConfig) UnmarshalYAML(n *yaml.Node) error {
-	var t struct {
-		Type string `yaml:"type"`
-	}
 	if n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == "type" {
-				if err := n.Content[i+1].Decode(&t.Type); err != nil {
-					return err
-				}
+			var dst *string
+			switch n.Content[i].Value {
+			case "type":
+				dst = &p.Type
+			case "name":
+				dst = &p.Name
+			default:
+				continue
+			}
+			if err := n.Content[i+1].Decode(dst); err != nil {
+				return err
 			}
 		}
 	}
-	p.Type = t.Type
 	p.node = n
 	return nil
 }
@@ -166,7 +184,15 @@ type Policy struct {
 
 	// Limits bound what one file or zone can make zoneward do (limits.go).
 	Limits Limits `yaml:"limits"`
+
+	// EscapedSemicolons is octoDNS YamlProvider's escaped_semicolons: true
+	// (nil, the default) when TXT values write ";" as "\;", false for a
+	// repository whose files write it bare.
+	EscapedSemicolons *bool `yaml:"escaped_semicolons"`
 }
+
+// SemicolonsEscaped reports whether TXT values write ";" as "\;".
+func (p Policy) SemicolonsEscaped() bool { return p.EscapedSemicolons == nil || *p.EscapedSemicolons }
 
 // Values of Policy.Revoked and Policy.Unmanaged.
 const (
@@ -310,6 +336,9 @@ func (c *Config) check(root *yaml.Node) ErrorList {
 	}
 	if c.Provider.Type == "" {
 		errs.Add(at("provider"), "provider.type is required (zonefile or cloudflare)")
+	}
+	if i := nonPrintable(c.Provider.Name); i >= 0 {
+		errs.Add(at("provider", "name"), "provider.name has character %q; write the name the octoDNS configuration gave the provider", charAt(c.Provider.Name, i))
 	}
 	switch c.Policy.Revoked {
 	case RevokedFreeze, RevokedPurge:

@@ -97,7 +97,7 @@ func encodeSet(set []Record) (*yaml.Node, error) {
 		if o.TTL != r.TTL {
 			return nil, fmt.Errorf("%s records at %q have different TTLs (%d and %d)", r.Type, r.Name, r.TTL, o.TTL)
 		}
-		if o.Proxied != r.Proxied || o.AutoTTL != r.AutoTTL || o.Comment != r.Comment {
+		if o.Proxied != r.Proxied || o.AutoTTL != r.AutoTTL || o.Comment != r.Comment || o.Tags != r.Tags {
 			return nil, fmt.Errorf("%s records at %q have different Cloudflare options", r.Type, r.Name)
 		}
 	}
@@ -116,7 +116,7 @@ func encodeSet(set []Record) (*yaml.Node, error) {
 	} else {
 		m.Content = append(m.Content, str("values"), &yaml.Node{Kind: yaml.SequenceNode, Content: vals})
 	}
-	if r.Proxied || r.AutoTTL || r.Comment != "" {
+	if r.Proxied || r.AutoTTL || r.Comment != "" || r.Tags != "" {
 		cf := &yaml.Node{Kind: yaml.MappingNode}
 		if r.Proxied {
 			cf.Content = append(cf.Content, str("proxied"), boolean(true))
@@ -126,6 +126,13 @@ func encodeSet(set []Record) (*yaml.Node, error) {
 		}
 		if r.Comment != "" {
 			cf.Content = append(cf.Content, str("comment"), str(r.Comment))
+		}
+		if r.Tags != "" {
+			tags := &yaml.Node{Kind: yaml.SequenceNode}
+			for _, t := range strings.Split(r.Tags, "\n") {
+				tags.Content = append(tags.Content, str(t))
+			}
+			cf.Content = append(cf.Content, str("tags"), tags)
 		}
 		m.Content = append(m.Content, str("octodns"), &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{str("cloudflare"), cf}})
 	}
@@ -180,6 +187,8 @@ func encodeValue(typ, value string) (*yaml.Node, error) {
 		return str(r.AAAA.String()), nil
 	case *dns.CNAME:
 		return str(r.Target), nil
+	case *dns.DNAME:
+		return str(r.Target), nil
 	case *dns.NS:
 		return str(r.Ns), nil
 	case *dns.PTR:
@@ -204,12 +213,46 @@ func encodeValue(typ, value string) (*yaml.Node, error) {
 		return mapping("algorithm", r.Algorithm, "fingerprint_type", r.Type, "fingerprint", r.FingerPrint), nil
 	case *dns.NAPTR:
 		return mapping("order", r.Order, "preference", r.Preference, "flags", r.Flags, "service", r.Service, "regexp", r.Regexp, "replacement", r.Replacement), nil
+	case *dns.URI:
+		return mapping("priority", r.Priority, "weight", r.Weight, "target", r.Target), nil
+	case *dns.LOC:
+		return encodeLOC(value)
 	case *dns.HTTPS:
 		return encodeSVCB(&r.SVCB), nil
 	case *dns.SVCB:
 		return encodeSVCB(r), nil
 	}
 	return nil, fmt.Errorf("type %s cannot be written", typ)
+}
+
+// encodeLOC writes a LOC value in octoDNS's keys from its canonical
+// presentation form, "52 22 23.000 N 4 53 32.000 E -2m 1m 10000m 10m",
+// which holds every field as the record stores it.
+func encodeLOC(value string) (*yaml.Node, error) {
+	f := strings.Fields(value)
+	if len(f) != len(locKeys) {
+		return nil, fmt.Errorf("LOC value %q does not have %d fields", value, len(locKeys))
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for i, k := range locKeys {
+		v := strings.TrimSuffix(f[i], "m")
+		var n *yaml.Node
+		switch k {
+		case "lat_direction", "long_direction":
+			n = str(v)
+		default:
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return nil, fmt.Errorf("LOC value %q: %s %q is not a number", value, k, v)
+			}
+			n = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(x, 'f', -1, 64)}
+			if x == float64(int64(x)) {
+				n.Tag = "!!int"
+			}
+		}
+		m.Content = append(m.Content, str(k), n)
+	}
+	return m, nil
 }
 
 func encodeSVCB(r *dns.SVCB) *yaml.Node {
@@ -268,14 +311,18 @@ func txtUnquote(s string) string {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// octoTXT writes TXT content in octoDNS's escaping: "\;" and "\\".
+// octoTXT writes TXT content in octoDNS's escaping: "\;" and "\\". Quotes
+// are text, but in content that starts with one or holds `" "`, which
+// octoDNS reads as chunk quoting (see txtChunks): there they are written
+// "\"".
 func octoTXT(s string) string {
-	if !strings.ContainsAny(s, `;\`) {
+	quotes := strings.HasPrefix(s, `"`) || strings.Contains(s, `" "`)
+	if !strings.ContainsAny(s, `;\`) && !quotes {
 		return s
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == ';' || s[i] == '\\' {
+		if s[i] == ';' || s[i] == '\\' || s[i] == '"' && quotes {
 			b.WriteByte('\\')
 		}
 		b.WriteByte(s[i])

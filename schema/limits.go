@@ -115,6 +115,12 @@ type RecordLimits struct {
 	// SVCB records may not carry, because the provider or its name
 	// servers cannot read them.
 	RefusedSvcParamKeys []int
+	// TagsIgnored, when set, says why the provider stores no record tags
+	// although records there can carry them (Cloudflare's free plan): a
+	// record's octodns.cloudflare.tags is then ignored, with a warning
+	// saying so. Providers with no tags at all leave it empty and ignore
+	// tags quietly, as they do proxied and comment.
+	TagsIgnored string
 }
 
 // maxRdata is the most a record's data can hold: RDLENGTH is 16 bits.

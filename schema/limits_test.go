@@ -25,6 +25,49 @@ func aliasBomb(n int) string {
 	return b.String()
 }
 
+// mergeBomb is aliasBomb through merge keys: n names that each merge the
+// record of n addresses.
+func mergeBomb(n int) string {
+	b := strings.Replace(aliasBomb(n), "r0: &r {", "r0: &r {", 1)
+	return strings.ReplaceAll(b, ": *r\n", ": {<<: *r}\n")
+}
+
+// nestedMerges is levels mappings, each merging the one before it wide
+// times: wide^levels nodes in a few hundred bytes, where the merged keys
+// are the same few, so no record count would catch it.
+func nestedMerges(levels, wide int) string {
+	var b strings.Builder
+	b.WriteString("m0: &m0 {type: A, value: 192.0.2.1}\n")
+	for i := 1; i < levels; i++ {
+		fmt.Fprintf(&b, "m%d: &m%d {<<: [", i, i)
+		for j := range wide {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*m%d", i-1)
+		}
+		b.WriteString("]}\n")
+	}
+	return b.String()
+}
+
+// deepMerges is one record whose mapping merges a mapping that merges a
+// mapping … depth times, the innermost holding keys keys: no alias at
+// all, and without a bound on merging, depth·keys keys copied.
+func deepMerges(depth, keys int) string {
+	var b strings.Builder
+	b.WriteString("x: ")
+	b.WriteString(strings.Repeat("{<<: ", depth))
+	b.WriteString("{type: A, value: 192.0.2.1")
+	for i := range keys {
+		fmt.Fprintf(&b, ", k%d: v", i)
+	}
+	b.WriteString("}")
+	b.WriteString(strings.Repeat("}", depth))
+	b.WriteString("\n")
+	return b.String()
+}
+
 // allocated returns the bytes f allocates: a count, not a timer, so that
 // a bound on it holds on any machine.
 func allocated(f func()) uint64 {
@@ -61,6 +104,17 @@ func TestParseFileLimits(t *testing.T) {
 			want: []string{`zones/example.com.yaml:2:79: aliases here expand to more than 320 YAML nodes (32 per record of policy.limits.records_per_file); write the records out instead`}},
 		{name: "an anchor that holds its own alias", in: "x: &a [*a]\n",
 			want: []string{`zones/example.com.yaml:1:8: aliases here expand to more than 320000 YAML nodes (32 per record of policy.limits.records_per_file); write the records out instead`}},
+		{name: "merge keys count each time they are used", opts: small(Limits{RecordsPerFile: 5}),
+			in:   "a: &a {type: A, values: [192.0.2.1, 192.0.2.2]}\nb: {<<: *a}\nc: {<<: *a}\n",
+			want: []string{`zones/example.com.yaml:3:1: more than 5 records in this file, the most policy.limits.records_per_file allows (a YAML alias counts as often as it is used); split it into subtree files`}},
+		{name: "merge key bomb", in: mergeBomb(3000),
+			want: []string{`zones/example.com.yaml:4:1: more than 10000 records in this file, the most policy.limits.records_per_file allows (a YAML alias counts as often as it is used); split it into subtree files`}},
+		{name: "nested merge keys", in: nestedMerges(9, 10),
+			want: []string{`zones/example.com.yaml:3:50: aliases here expand to more than 320000 YAML nodes (32 per record of policy.limits.records_per_file); write the records out instead`}},
+		{name: "inline merges nested deep", opts: small(Limits{FileBytes: 4 << 20}), in: deepMerges(9000, 9000),
+			want: []string{`zones/example.com.yaml:1:44824: merge keys and aliases here expand to more than 320000 YAML nodes (32 per record of policy.limits.records_per_file); write the records out instead`}},
+		{name: "a merge key that merges itself", in: "x: &a {<<: *a, type: A, value: 192.0.2.1}\n",
+			want: []string{`zones/example.com.yaml:1:12: aliases here expand to more than 320000 YAML nodes (32 per record of policy.limits.records_per_file); write the records out instead`}},
 		{name: "aliases used as octoDNS users do", in: "mx: &mx {type: MX, values: [{preference: 10, exchange: mx1.example.net.}, {preference: 20, exchange: mx2.example.net.}]}\n'': *mx\nwww: *mx\n"},
 		{name: "too many problems", in: func() string {
 			var b strings.Builder

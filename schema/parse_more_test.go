@@ -30,6 +30,9 @@ func TestParseFileRecords(t *testing.T) {
 		if r.Proxied || r.AutoTTL || r.Comment != "" {
 			line += " cf=" + strings.Join([]string{boolText(r.Proxied), boolText(r.AutoTTL), r.Comment}, ",")
 		}
+		if r.Tags != "" {
+			line += " tags=" + strings.ReplaceAll(r.Tags, "\n", ",")
+		}
 		got = append(got, line+" @"+r.Pos.String())
 	}
 	want := []string{
@@ -37,6 +40,7 @@ func TestParseFileRecords(t *testing.T) {
 		`10.2.0.example.com. PTR host.example.com. @zones/example.com.yaml:57:3`,
 		`_443._tcp.www.example.com. TLSA 3 1 1 0A1B2C3D @zones/example.com.yaml:49:3`,
 		`_dns.example.com. SVCB 1 dns.example.com. alpn="dot" key65000="hello" @zones/example.com.yaml:65:3`,
+		`_http._tcp.example.com. URI 10 1 "https://www.example.com/" @zones/example.com.yaml:79:3`,
 		`_sip._tcp.example.com. SRV 10 40 5060 sip2.example.com. @zones/example.com.yaml:47:7`,
 		`_sip._tcp.example.com. SRV 10 60 5060 sip1.example.com. @zones/example.com.yaml:46:7`,
 		`dev.example.com. DS 60485 13 1 2BB183AF5F22588179A53B0A98631FAD1A292118 @zones/example.com.yaml:62:5`,
@@ -55,6 +59,11 @@ func TestParseFileRecords(t *testing.T) {
 		`host.example.com. AAAA 2001:db8::1 @zones/example.com.yaml:55:14`,
 		`host.example.com. AAAA 2001:db8::2 @zones/example.com.yaml:55:29`,
 		`host.example.com. SSHFP 4 2 123456789ABCDEF67890123456789ABCDEF67890123456789ABCDEF123456789 @zones/example.com.yaml:52:5`,
+		`loc.example.com. LOC 52 22 23.500 N 04 53 32.000 E -2m 1m 10000m 10m @zones/example.com.yaml:76:3`,
+		`old.example.com. DNAME example.net. @zones/example.com.yaml:82:3`,
+		`quoted.example.com. TXT "\"starts with\" \"a quote\"" @zones/example.com.yaml:86:12`,
+		`quoted.example.com. TXT "ab" @zones/example.com.yaml:86:43`,
+		`tagged.example.com. A 192.0.2.21 tags=owner,team:web @zones/example.com.yaml:88:3`,
 		`www.example.com. CNAME example.com. cf=true,true,owned by web team @zones/example.com.yaml:37:3`,
 		`xn--bcher-kva.example.com. A 192.0.2.20 @zones/example.com.yaml:68:3`,
 	}
@@ -111,7 +120,7 @@ mail:
   - {type: MX, value: {preference: 10, exchange: mx.example.com}}
   - {type: SPF, value: v=spf1 -all}
 ok: {type: A, value: 192.0.2.1}
-api: {type: CNAME, value: lb.example.net., octodns: {cloudflare: {proxied: yes, colour: orange}}}
+api: {type: CNAME, value: lb.example.net., octodns: {cloudflare: {proxied: sometimes, colour: orange}}}
 `
 	f := ParseFile("zones/example.com.yaml", []byte(in), ParseOptions{})
 	want := []string{
@@ -121,8 +130,8 @@ api: {type: CNAME, value: lb.example.net., octodns: {cloudflare: {proxied: yes, 
 		`zones/example.com.yaml:5:1: "@" is not a name here; use '' for the origin "example.com."`,
 		`zones/example.com.yaml:7:50: MX exchange "mx.example.com" is not absolute; write "mx.example.com."`,
 		`zones/example.com.yaml:8:12: SPF records were retired by RFC 7208; publish the policy as a TXT record`,
-		`zones/example.com.yaml:10:76: octodns.cloudflare.proxied must be true or false, not "yes"`,
-		`zones/example.com.yaml:10:81: unknown key "colour" in octodns.cloudflare (known keys: proxied, auto-ttl, comment)`,
+		`zones/example.com.yaml:10:76: octodns.cloudflare.proxied must be true or false, not "sometimes"`,
+		`zones/example.com.yaml:10:87: unknown key "colour" in octodns.cloudflare (known keys: proxied, auto-ttl, comment, tags)`,
 	}
 	if got := errStrings(f.Errs); !reflect.DeepEqual(got, want) {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

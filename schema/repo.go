@@ -21,6 +21,9 @@ type Repo struct {
 	Owners *Codeowners // nil when the repository has no CODEOWNERS file
 	Files  []*File     // every zone and subtree file, sorted by path
 	Errs   ErrorList   // every problem found, across all files, sorted
+	// Warnings are every file's warnings (File.Warnings), sorted: what
+	// `check` and `plan` show without failing.
+	Warnings ErrorList
 }
 
 // File returns the file at path p, or nil.
@@ -142,7 +145,7 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 	if opts.Limits != nil {
 		r.Config.Policy.Limits = *opts.Limits
 	}
-	popts := ParseOptions{Policy: r.Config.Policy, Provider: r.Config.Provider.Type}
+	popts := ParseOptions{Policy: r.Config.Policy, Provider: r.Config.Provider.Type, ProviderName: r.Config.Provider.ID()}
 	if opts.ProviderTypes != nil {
 		popts.ProviderTypes = opts.ProviderTypes(r.Config.Provider.Type)
 		if popts.ProviderTypes == nil {
@@ -183,8 +186,10 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 	for _, f := range r.Files {
 		f.Errs.Sort()
 		r.Errs = append(r.Errs, f.Errs...)
+		r.Warnings = append(r.Warnings, f.Warnings...)
 	}
 	r.Errs.Sort()
+	r.Warnings.Sort()
 	return r, nil
 }
 

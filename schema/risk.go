@@ -197,6 +197,22 @@ func checkRisk(cfg Config, files []*File) {
 		}
 		company := cfg.Company.RunsFile(f.Path)
 		reserved := map[string]bool{} // names already refused in f: one error each
+		if !company {
+			// Leaving a reserved name alone keeps the Company's records
+			// there from changing: as much a claim on it as a record.
+			for _, ig := range f.Ignored {
+				if reserved[ig.Name] {
+					continue
+				}
+				for _, pat := range p.Reserved {
+					if ok, _ := path.Match(pat, ig.Name); ok {
+						reserved[ig.Name] = true
+						f.Errs.Add(ig.Pos, "%s is reserved by policy.reserved (%q): only files the Company runs (company.files) may declare it, or leave it alone", ig.Name, pat)
+						break
+					}
+				}
+			}
+		}
 		for i := range f.Records {
 			r := &f.Records[i]
 			if (r.Type == "A" || r.Type == "AAAA") && !exempt {

@@ -21,6 +21,10 @@ type Record struct {
 	Proxied bool
 	AutoTTL bool
 	Comment string
+	// Tags is octodns.cloudflare.tags: each "name" or "name:value", names
+	// lower-case, sorted, one per line ("\n" is in no tag). A string, not
+	// a slice, so that records stay comparable.
+	Tags string
 
 	Pos Pos // where the value (or the record, for single-value records) is written
 }
@@ -35,10 +39,33 @@ type File struct {
 	Zone    string   // the zone it belongs to, fully qualified: "acme.dev."
 	Origin  string   // the name it speaks for: the zone, or "<label>.<zone>"
 	Records []Record // sorted by name, type, value
-	Errs    ErrorList
+	// Ignored are the names and types the file declares but does not
+	// ask this provider to hold: records flagged octodns: {ignored:
+	// true}, or whose octodns included/excluded lists leave this provider
+	// out. The reconciler leaves whatever the provider holds there
+	// exactly as it is, as octoDNS does. Sorted by name and type.
+	Ignored []Ignored
+	// ApexNS are the zone apex's NS values the file declares. They are
+	// never applied (the provider serves its own); the plan warns when
+	// they differ from the provider's.
+	ApexNS []Record
+	Errs   ErrorList
+	// Warnings are what the file says that zoneward reads differently from
+	// how it is written, or not at all: keys octoDNS ignores, geo and
+	// dynamic rules, options the provider does not store. A file with
+	// warnings is valid.
+	Warnings ErrorList
 	// Skipped is set on a file that LoadOptions.Zones left unparsed: it
 	// has no Records and was not validated.
 	Skipped bool
+}
+
+// Ignored is a name and type a file leaves alone at the provider.
+type Ignored struct {
+	Name   string // fully qualified, as Record.Name
+	Type   string
+	Reason string // "ignored", or why the provider is not among the record's targets
+	Pos    Pos    // the record's type
 }
 
 // Subtree reports whether f is a subtree file rather than a zone file.

@@ -6,6 +6,7 @@ package schema
 var Types = []string{
 	"A", "AAAA", "CNAME", "ALIAS", "MX", "TXT", "SRV", "CAA", "NS",
 	"PTR", "DS", "TLSA", "SSHFP", "NAPTR", "HTTPS", "SVCB",
+	"LOC", "URI", "DNAME",
 }
 
 // KnownType reports whether t (upper-case) is one of Types.
@@ -17,3 +18,10 @@ func KnownType(t string) bool {
 	}
 	return false
 }
+
+// octodnsOwnTypes are record types octoDNS defines for providers that
+// serve something other than DNS data under a name (URLFWD: HTTP
+// redirects, https://github.com/octodns/octodns/blob/main/octodns/record/urlfwd.py).
+// A type written Provider/TYPE is one an octoDNS provider registers for
+// itself (octodns/record/base.py Record.register_type).
+var octodnsOwnTypes = []string{"URLFWD"}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"net/url"
 	"regexp/syntax"
@@ -31,7 +32,7 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 	switch typ {
 	case "A", "AAAA":
 		rdata = p.address(typ, n)
-	case "CNAME", "ALIAS", "PTR", "NS":
+	case "CNAME", "ALIAS", "PTR", "NS", "DNAME":
 		if s, ok := p.scalar(n, typ+" value"); ok {
 			h, err := hostname(s, false)
 			switch {
@@ -56,16 +57,18 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 	case "CAA":
 		rdata = p.caa(n)
 	case "DS":
-		m := p.fields(typ, n, "key_tag", "algorithm", "digest_type", "digest")
-		kt := p.uintField(m, typ, "key_tag", 0xffff)
-		alg := p.uintField(m, typ, "algorithm", 0xff)
-		dt := p.uintField(m, typ, "digest_type", 0xff)
-		before := len(p.errs)
-		digest := p.hexField(m, typ, "digest")
-		if len(p.errs) == before {
-			p.digestLength(m, typ, "digest", "digest_type", dt, digest, dsDigestBytes)
+		rdata = p.ds(n)
+	case "LOC":
+		rdata = p.loc(n)
+	case "URI":
+		m := p.fields(typ, n, "priority", "weight", "target")
+		prio := p.uintField(m, typ, "priority", 0xffff)
+		weight := p.uintField(m, typ, "weight", 0xffff)
+		target := p.textField(m, typ, "target")
+		if tn := m["target"]; tn != nil && target == "" && tn.Value == "" {
+			p.errorf(tn, "URI target is empty; write the URI (RFC 7553 §4.4)")
 		}
-		rdata = fmt.Sprintf("%d %d %d %s", kt, alg, dt, digest)
+		rdata = fmt.Sprintf("%d %d %s", prio, weight, quoteText(target))
 	case "TLSA":
 		m := p.fields(typ, n, "certificate_usage", "selector", "matching_type", "certificate_association_data")
 		rdata = fmt.Sprintf("%d %d %d %s",
@@ -115,6 +118,9 @@ func (p *parser) value(typ, name string, n *yaml.Node) (string, bool) {
 // provider's (ParseOptions.RecordLimits), before anything is written.
 func (p *parser) fits(n *yaml.Node, typ, name string, rr dns.RR, v string) bool {
 	lim := p.opts.RecordLimits
+	if p.elsewhere {
+		lim = RecordLimits{} // not for this provider: the DNS's own limits only
+	}
 	// canonicalRR's owner is the root: one byte, then type, class, TTL
 	// and length.
 	rdata := dns.Len(rr) - 11
@@ -237,10 +243,11 @@ func (p *parser) fields(typ string, n *yaml.Node, allowed ...string) map[string]
 		p.errorf(n, "%s value must be a mapping of %s", typ, strings.Join(allowed, ", "))
 		return nil
 	}
-	m := make(map[string]*yaml.Node, len(n.Content)/2+1)
+	content := p.pairs(n)
+	m := make(map[string]*yaml.Node, len(content)/2+1)
 	m[""] = n
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
+	for i := 0; i+1 < len(content); i += 2 {
+		k := content[i]
 		key := k.Value
 		if !contains(allowed, key) || key == "" {
 			sorted := append([]string(nil), allowed...)
@@ -252,7 +259,7 @@ func (p *parser) fields(typ string, n *yaml.Node, allowed ...string) map[string]
 			p.errorf(k, "%s value key %q is repeated", typ, key)
 			continue
 		}
-		m[key] = p.deref(n.Content[i+1])
+		m[key] = p.deref(content[i+1])
 	}
 	return m
 }
@@ -288,12 +295,150 @@ func (p *parser) uintField(m map[string]*yaml.Node, typ, key string, max uint64)
 }
 
 func (p *parser) uintNode(n *yaml.Node, what string, max uint64) uint64 {
-	v, err := strconv.ParseUint(n.Value, 10, 64)
-	if n.Kind != yaml.ScalarNode || err != nil || v > max {
+	v, ok := number(n)
+	if !ok || v > max {
 		p.errorf(n, "%s %q is not a number from 0 to %d", what, n.Value, max)
 		return 0
 	}
 	return v
+}
+
+// number reads a whole number as octoDNS does, by Python's int() of what
+// PyYAML read: a YAML number as YAML reads it (010 is 8, 0x1F is 31,
+// 1_000 is 1000, 10.5 is 10; yaml.v3 reads these as PyYAML does), text as
+// decimal digits ("010" is 10).
+func number(n *yaml.Node) (uint64, bool) {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return 0, false
+	}
+	switch n.Tag {
+	case "!!int", "!!float":
+		if plainDecimal(n.Value) {
+			// Most numbers; Decode costs a decoder per call.
+			v, err := strconv.ParseUint(n.Value, 10, 64)
+			return v, err == nil
+		}
+		var v uint64
+		if err := n.Decode(&v); err != nil {
+			return 0, false
+		}
+		return v, true
+	case "!!str":
+		v, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(n.Value), "+"), 10, 64)
+		return v, err == nil
+	}
+	return 0, false
+}
+
+// decimal reads a number that may have a fraction, as Python's float()
+// of what PyYAML read: finite, written as a YAML number or as text.
+func decimal(n *yaml.Node) (float64, bool) {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return 0, false
+	}
+	var v float64
+	switch n.Tag {
+	case "!!int", "!!float":
+		if err := n.Decode(&v); err != nil {
+			return 0, false
+		}
+	case "!!str":
+		f, err := strconv.ParseFloat(strings.TrimSpace(n.Value), 64)
+		if err != nil {
+			return 0, false
+		}
+		v = f
+	default:
+		return 0, false
+	}
+	return v, !math.IsNaN(v) && !math.IsInf(v, 0)
+}
+
+// ds reads a DS value in octoDNS's keys, or in the legacy keys it still
+// reads (DsValue in octodns/record/ds.py): a value with flags or
+// public_key uses them, and then flags is the key tag, protocol the
+// algorithm, algorithm the digest type and public_key the digest.
+func (p *parser) ds(n *yaml.Node) string {
+	const typ = "DS"
+	m := p.fields(typ, n, "key_tag", "algorithm", "digest_type", "digest", "flags", "protocol", "public_key")
+	if m == nil {
+		return ""
+	}
+	keys := [4]string{"key_tag", "algorithm", "digest_type", "digest"}
+	_, flags := m["flags"]
+	_, pk := m["public_key"]
+	if flags || pk {
+		for _, k := range []string{"key_tag", "digest_type", "digest"} {
+			if kn, ok := m[k]; ok {
+				p.errorf(kn, "DS value mixes %s with octoDNS's legacy keys (flags, protocol, algorithm, public_key); use one set: key_tag, algorithm, digest_type, digest", k)
+				return ""
+			}
+		}
+		keys = [4]string{"flags", "protocol", "algorithm", "public_key"}
+	} else if kn, ok := m["protocol"]; ok {
+		p.errorf(kn, "DS value key \"protocol\" is one of octoDNS's legacy keys (flags, protocol, algorithm, public_key); write key_tag, algorithm, digest_type, digest")
+		return ""
+	}
+	kt := p.uintField(m, typ, keys[0], 0xffff)
+	alg := p.uintField(m, typ, keys[1], 0xff)
+	dt := p.uintField(m, typ, keys[2], 0xff)
+	before := len(p.errs)
+	digest := p.hexField(m, typ, keys[3])
+	if len(p.errs) == before {
+		p.digestLength(m, typ, keys[3], keys[2], dt, digest, dsDigestBytes)
+	}
+	return fmt.Sprintf("%d %d %d %s", kt, alg, dt, digest)
+}
+
+// locKeys are a LOC value's keys in octoDNS (LocValue in
+// octodns/record/loc.py), every one required.
+var locKeys = []string{
+	"lat_degrees", "lat_minutes", "lat_seconds", "lat_direction",
+	"long_degrees", "long_minutes", "long_seconds", "long_direction",
+	"altitude", "size", "precision_horz", "precision_vert",
+}
+
+// loc reads a LOC value (RFC 1876) with octoDNS's ranges
+// (LocValueValidator): degrees and minutes whole, seconds below 60,
+// altitude from -100,000 m to 42,849,672.95 m, size and precisions up to
+// 90,000 km. The record stores sizes as one digit and a power of ten, so
+// a name server shows 1.5 m as 1 m, and so does the plan.
+func (p *parser) loc(n *yaml.Node) string {
+	const typ = "LOC"
+	m := p.fields(typ, n, locKeys...)
+	if m == nil {
+		return ""
+	}
+	dec := func(key string, lo, hi float64) string {
+		vn := p.field(m, typ, key)
+		if vn == nil {
+			return "0"
+		}
+		v, ok := decimal(vn)
+		if !ok || v < lo || v > hi {
+			p.errorf(vn, "LOC %s %q is not a number from %s to %s", key, vn.Value, strconv.FormatFloat(lo, 'f', -1, 64), strconv.FormatFloat(hi, 'f', -1, 64))
+			return "0"
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	dir := func(key, a, b string) string {
+		vn, s, ok := p.scalarField(m, typ, key)
+		if !ok {
+			return a
+		}
+		if s != a && s != b {
+			p.errorf(vn, "LOC %s %q must be %s or %s", key, s, a, b)
+			return a
+		}
+		return s
+	}
+	return fmt.Sprintf("%d %d %s %s %d %d %s %s %sm %sm %sm %sm",
+		p.uintField(m, typ, "lat_degrees", 90), p.uintField(m, typ, "lat_minutes", 59),
+		dec("lat_seconds", 0, 59.999), dir("lat_direction", "N", "S"),
+		p.uintField(m, typ, "long_degrees", 180), p.uintField(m, typ, "long_minutes", 59),
+		dec("long_seconds", 0, 59.999), dir("long_direction", "E", "W"),
+		dec("altitude", -100000, 42849672.95), dec("size", 0, 90000000),
+		dec("precision_horz", 0, 90000000), dec("precision_vert", 0, 90000000))
 }
 
 // scalarField returns field key of a structured value as a string, with
@@ -371,22 +516,46 @@ func (p *parser) mx(n *yaml.Node) string {
 	return fmt.Sprintf("%d %s", p.uintField(m, "MX", pref, 0xffff), p.hostField(m, "MX", exch, true, true))
 }
 
-// txt reads an octoDNS TXT value: "\;" for ";" (a bare ";" starts a
-// comment in zone files, which is why octoDNS insists), "\\" and "\"".
+// txt reads an octoDNS TXT value as octoDNS does: quoted chunks joined
+// (txtChunks), then "\;" for ";" (a bare ";" starts a comment in zone
+// files, which is why octoDNS insists; policy.escaped_semicolons: false
+// takes bare ones instead), "\\" and "\"".
 func (p *parser) txt(n *yaml.Node) string {
 	s, ok := p.scalar(n, "TXT value")
 	if !ok {
 		return ""
 	}
-	content, err := txtUnescape(s)
+	s, err := txtChunks(s)
+	if err == nil {
+		s, err = txtUnescape(s, p.opts.Policy.SemicolonsEscaped())
+	}
 	if err != nil {
 		p.errorf(n, "TXT value %v", err)
 		return ""
 	}
-	return txtRdata(content)
+	return txtRdata(s)
 }
 
-func txtUnescape(s string) (string, error) {
+// txtChunks undoes the quoting octoDNS strips from a TXT value
+// (_ChunkedValue.process in octodns/record/chunked.py): a value that starts
+// with a quote loses it and its last character, and every `" "` left is
+// where two chunks meet, so '"v=spf1 -all"' is v=spf1 -all and
+// '"abc" "def"' is abcdef. octoDNS drops the last character whatever it
+// is; a value that starts with a quote but does not end with one is
+// refused here instead, since its last character would be lost.
+func txtChunks(s string) (string, error) {
+	if strings.HasPrefix(s, `"`) {
+		if len(s) < 2 || !strings.HasSuffix(s, `"`) {
+			return "", fmt.Errorf(`starts with a quote but does not end with one, and octoDNS would drop its last character; close the quote, or write \" for a quote that is text`)
+		}
+		s = s[1 : len(s)-1]
+	}
+	return strings.ReplaceAll(s, `" "`, ""), nil
+}
+
+// txtUnescape decodes "\;", "\\" and "\""; escaped says whether ";" must
+// be written "\;" (policy.escaped_semicolons).
+func txtUnescape(s string, escaped bool) (string, error) {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
@@ -394,10 +563,12 @@ func txtUnescape(s string) (string, error) {
 		if c < 0x20 || c > 0x7e {
 			return "", fmt.Errorf("has character %q at offset %d; TXT values are printable ASCII", charAt(s, i), i)
 		}
-		switch c {
-		case ';':
-			return "", fmt.Errorf("has an unescaped \";\" at offset %d; write \"\\;\" as octoDNS does", i)
-		case '\\':
+		switch {
+		case c == ';' && escaped:
+			return "", fmt.Errorf("has an unescaped \";\" at offset %d; write \"\\;\" as octoDNS does (policy.escaped_semicolons: false in zoneward.yaml takes bare ones, for a repository written that way)", i)
+		case c == '\\' && i+1 < len(s) && s[i+1] == ';' && !escaped:
+			return "", fmt.Errorf("has \"\\;\" at offset %d, but policy.escaped_semicolons is false: write \";\" bare", i)
+		case c == '\\':
 			if i+1 == len(s) || !strings.ContainsRune(`;\"`, rune(s[i+1])) {
 				return "", fmt.Errorf("has a lone \"\\\" at offset %d; write \"\\\\\" for a backslash", i)
 			}
@@ -573,8 +744,9 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 	var params []param
 	seen := map[int]*yaml.Node{} // keys by number, at their key nodes
 	var mandatory []*yaml.Node   // items of mandatory
-	for i := 0; i+1 < len(pn.Content); i += 2 {
-		kn, vn := pn.Content[i], p.deref(pn.Content[i+1])
+	params0 := p.pairs(pn)
+	for i := 0; i+1 < len(params0); i += 2 {
+		kn, vn := params0[i], p.deref(params0[i+1])
 		num, ok := svcKeyNumber(kn.Value)
 		if !ok {
 			p.errorf(kn, "%s svcparams: unknown key %q (use mandatory, alpn, no-default-alpn, port, ipv4hint, ech, ipv6hint, dohpath, ohttp or keyNNNNN)", typ, kn.Value)
@@ -585,7 +757,7 @@ func (p *parser) svcb(typ string, n *yaml.Node) string {
 			continue
 		}
 		seen[num] = kn
-		if slices.Contains(p.opts.RecordLimits.RefusedSvcParamKeys, num) {
+		if slices.Contains(p.opts.RecordLimits.RefusedSvcParamKeys, num) && !p.elsewhere {
 			p.errorf(kn, "%s svcparams: %s cannot hold the key %q", typ, p.provider(), kn.Value)
 			continue
 		}
@@ -781,4 +953,18 @@ func checkNAPTRRegexp(s string) error {
 		return fmt.Errorf("refers to group \\%d, but the expression has %d", refs, groups)
 	}
 	return nil
+}
+
+// plainDecimal reports whether s is digits that YAML reads as the decimal
+// number they spell: no sign, no leading 0 (YAML 1.1's octal), no "_".
+func plainDecimal(s string) bool {
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -111,6 +111,9 @@ func runCheck(cmd *cobra.Command, g *globals, o *checkOptions) error {
 		errs = append(errs, aerrs...)
 	}
 	errs.Sort()
+	if err := writeWarnings(cmd.OutOrStdout(), cmd.ErrOrStderr(), o.format, l.repo.Warnings); err != nil {
+		return err
+	}
 	if err := writeErrors(cmd.OutOrStdout(), o.format, errs, len(l.repo.Files)); err != nil {
 		return err
 	}

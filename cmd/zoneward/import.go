@@ -72,7 +72,7 @@ read as ./rfc2136. ZONE may also be given as --zone.`,
 			var recs []schema.Record
 			for _, r := range rs {
 				recs = append(recs, schema.Record{Name: r.Name, Type: r.Type, TTL: r.TTL, Value: r.Value,
-					Proxied: r.Proxied, AutoTTL: r.AutoTTL, Comment: r.Comment})
+					Proxied: r.Proxied, AutoTTL: r.AutoTTL, Comment: r.Comment, Tags: r.Tags})
 			}
 			data, err := schema.Encode(zone, recs)
 			if err != nil {

@@ -92,12 +92,18 @@ type PlanLimits struct {
 	// CommentChars is the record comment length limit: 100 on Free, 500 on
 	// paid plans (https://developers.cloudflare.com/dns/manage-dns-records/reference/record-attributes/).
 	CommentChars int
+	// Tags is how many tags a record may carry: "DNS record tags:
+	// Available on paid plans", 20 per record, none on Free (the same
+	// page). On Free the provider writes records without their tags
+	// (octodns.cloudflare.tags is ignored, and check says so), rather than
+	// have Cloudflare refuse them.
+	Tags int
 }
 
 // Limits returns the limits of o's plan.
 func (o Options) Limits() PlanLimits {
 	if o.Plan == PlanPaid {
-		return PlanLimits{BatchOps: 3500, CommentChars: 500}
+		return PlanLimits{BatchOps: 3500, CommentChars: 500, Tags: 20}
 	}
 	return PlanLimits{BatchOps: 200, CommentChars: 100}
 }
@@ -114,9 +120,11 @@ func (o Options) Limits() PlanLimits {
 //     1,000, which zoneward cannot tell offline: the smaller bound is the
 //     safe one) (https://developers.cloudflare.com/dns/manage-dns-records/faq/).
 func (o Options) RecordLimits() schema.RecordLimits {
-	l := schema.RecordLimits{RecordBytes: 4096, TXTChars: 2048, RRsetChars: 8192, RecordsPerZone: 200}
+	l := schema.RecordLimits{RecordBytes: 4096, TXTChars: 2048, RRsetChars: 8192, RecordsPerZone: 200,
+		TagsIgnored: "Cloudflare keeps record tags on paid plans only, and provider.plan is free"}
 	if o.Plan == PlanPaid {
 		l.RecordsPerZone = 3500
+		l.TagsIgnored = ""
 	}
 	return l
 }

@@ -104,7 +104,7 @@ func newProvider(opts Options, token string, base http.RoundTripper) (*Provider,
 
 // Capabilities implements reconcile.Provider.
 func (p *Provider) Capabilities() reconcile.Capabilities {
-	return reconcile.Capabilities{Name: "cloudflare", Types: Types(), Proxied: true, AutoTTL: true, Comment: true}
+	return reconcile.Capabilities{Name: "cloudflare", Types: Types(), Proxied: true, AutoTTL: true, Comment: true, Tags: p.limits.Tags > 0}
 }
 
 // Workers is how many zones the caller should work on at once
@@ -800,5 +800,6 @@ func (a *applier) residual(ctx context.Context, ops []op) ([]op, error) {
 // stores.
 func same(a, d reconcile.Record) bool {
 	return a.Name == d.Name && a.Type == d.Type && a.Value == d.Value && a.TTL == d.TTL &&
-		a.AutoTTL == d.AutoTTL && a.Proxied == d.Proxied && a.File == d.File && a.Comment == d.Comment
+		a.AutoTTL == d.AutoTTL && a.Proxied == d.Proxied && a.File == d.File && a.Comment == d.Comment &&
+		a.Tags == d.Tags
 }

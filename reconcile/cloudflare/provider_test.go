@@ -124,6 +124,8 @@ func everyType(t *testing.T) []reconcile.Record {
 		rec(t, "example.com.", "NAPTR", `100 10 "S" "SIP+D2U" "" _sip._udp.example.com.`),
 		rec(t, "example.com.", "HTTPS", `1 . alpn="h3,h2" ipv4hint="192.0.2.1"`),
 		rec(t, "_dns.example.com.", "SVCB", "1 dns.example.net. alpn=\"dot\" port=853"),
+		rec(t, "_http._tcp.example.com.", "URI", `10 1 "https://www.example.com/"`),
+		rec(t, "example.com.", "LOC", "52 22 23.000 N 4 53 32.000 E -2m 1m 10000m 10m"),
 	}
 }
 

@@ -17,11 +17,15 @@ import (
 )
 
 // Types returns the record types the provider can hold: every type a zone
-// file may declare (schema.Types). ALIAS is held as a CNAME at the zone
-// apex, which Cloudflare flattens
+// file may declare (schema.Types) but DNAME, which Cloudflare's API does
+// not have (its record types are listed at
+// https://developers.cloudflare.com/api/resources/dns/subresources/records/).
+// ALIAS is held as a CNAME at the zone apex, which Cloudflare flattens
 // (https://developers.cloudflare.com/dns/cname-flattening/), and read back
 // as ALIAS, since a zone file may not declare a CNAME at its apex.
-func Types() []string { return slices.Clone(schema.Types) }
+func Types() []string {
+	return slices.DeleteFunc(slices.Clone(schema.Types), func(t string) bool { return t == "DNAME" })
+}
 
 // The ownership marker lives in the record comment, the one free-text field
 // every plan has (tags are not available on Free; docs/cloudflare.md,
@@ -126,21 +130,56 @@ func normalize(r reconcile.Record, limits PlanLimits) reconcile.Record {
 	} else {
 		r.Comment = cleanComment(r.Comment)
 	}
+	r.Tags = normalizeTags(r.Tags, limits)
 	return r
+}
+
+// normalizeTags returns tags (one per line, as reconcile.Record.Tags) as
+// Cloudflare keeps them: none on a plan without tags, names lower-cased
+// ("tag names are not case sensitive", record-attributes), as a sorted
+// set, so that the order Cloudflare returns them in is no difference.
+func normalizeTags(tags string, limits PlanLimits) string {
+	if limits.Tags == 0 || tags == "" {
+		return ""
+	}
+	return joinTags(strings.Split(tags, "\n"))
+}
+
+// joinTags is tags as reconcile.Record.Tags holds them.
+func joinTags(tags []string) string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		name, value, ok := strings.Cut(t, ":")
+		out[i] = strings.ToLower(name)
+		if ok {
+			out[i] += ":" + value
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(slices.Compact(out), "\n")
+}
+
+// splitTags is the tags of reconcile.Record.Tags as a list, for the API.
+func splitTags(tags string) []string {
+	if tags == "" {
+		return nil
+	}
+	return strings.Split(tags, "\n")
 }
 
 // body is a DNS record as sent to the API: the request body of a batch
 // post, or of a put with ID set. Fields left zero are omitted.
 type body struct {
-	ID       string `json:"id,omitempty"`
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	TTL      uint32 `json:"ttl"`
-	Content  string `json:"content,omitempty"`
-	Priority *int   `json:"priority,omitempty"`
-	Data     any    `json:"data,omitempty"`
-	Proxied  *bool  `json:"proxied,omitempty"`
-	Comment  string `json:"comment,omitempty"`
+	ID       string   `json:"id,omitempty"`
+	Name     string   `json:"name"`
+	Type     string   `json:"type"`
+	TTL      uint32   `json:"ttl"`
+	Content  string   `json:"content,omitempty"`
+	Priority *int     `json:"priority,omitempty"`
+	Data     any      `json:"data,omitempty"`
+	Proxied  *bool    `json:"proxied,omitempty"`
+	Comment  string   `json:"comment,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
 }
 
 // toBody converts a desired record into what Cloudflare stores, marker
@@ -158,6 +197,7 @@ func toBody(r reconcile.Record, limits PlanLimits) (body, error) {
 		p := r.Proxied
 		b.Proxied = &p
 	}
+	b.Tags = splitTags(r.Tags)
 	if r.File == "" {
 		b.Comment = r.Comment
 	} else {
@@ -211,6 +251,17 @@ func toBody(r reconcile.Record, limits PlanLimits) (body, error) {
 	case *mdns.NAPTR:
 		b.Data = map[string]any{"order": v.Order, "preference": v.Preference, "flags": unescape(v.Flags),
 			"service": unescape(v.Service), "regex": unescape(v.Regexp), "replacement": host(v.Replacement)}
+	case *mdns.URI:
+		// "priority: Required for MX, SRV and URI records" at the top
+		// level; weight and target in data.
+		b.Priority = prio(v.Priority)
+		b.Data = map[string]any{"weight": v.Weight, "target": v.Target}
+	case *mdns.LOC:
+		d, err := locData(schema.RRValue(v))
+		if err != nil {
+			return body{}, err
+		}
+		b.Data = d
 	default:
 		return body{}, fmt.Errorf("record type %q is not supported", r.Type)
 	}
@@ -300,6 +351,7 @@ type apiRecord struct {
 	TTL      json.Number     `json:"ttl"`
 	Proxied  bool            `json:"proxied"`
 	Comment  *string         `json:"comment"`
+	Tags     []string        `json:"tags"`
 	Meta     struct {
 		ReadOnly bool `json:"read_only"`
 	} `json:"meta"`
@@ -347,6 +399,9 @@ func fromAPI(a *apiRecord, zone string) (reconcile.Record, error) {
 	}
 	if a.Comment != nil {
 		r.File, r.Comment = parseComment(*a.Comment)
+	}
+	if len(a.Tags) > 0 {
+		r.Tags = joinTags(a.Tags)
 	}
 	rdata, err := a.rdata()
 	if err != nil {
@@ -420,6 +475,56 @@ func (a *apiRecord) rdata() (string, error) {
 	case "NAPTR":
 		return strings.Join([]string{f("order"), f("preference"), quote(f("flags")), quote(f("service")),
 			quote(f("regex")), abs(f("replacement"))}, " "), nil
+	case "URI":
+		prio := f("priority")
+		if a.Priority != nil {
+			prio = a.Priority.String()
+		}
+		return prio + " " + f("weight") + " " + quote(f("target")), nil
+	case "LOC":
+		var b strings.Builder
+		for i, k := range locFields {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(f(k))
+			if i >= 8 {
+				b.WriteByte('m')
+			}
+		}
+		return b.String(), nil
 	}
 	return a.Content, nil
+}
+
+// locFields are a LOC record's data keys in the API, in presentation
+// order; the last four are meters.
+var locFields = []string{
+	"lat_degrees", "lat_minutes", "lat_seconds", "lat_direction",
+	"long_degrees", "long_minutes", "long_seconds", "long_direction",
+	"altitude", "size", "precision_horz", "precision_vert",
+}
+
+// locData is a LOC record's data from its canonical value, "52 22 23.000
+// N 4 53 32.000 E -2m 1m 10000m 10m": numbers as numbers, directions as
+// letters.
+func locData(value string) (map[string]any, error) {
+	f := strings.Fields(value)
+	if len(f) != len(locFields) {
+		return nil, fmt.Errorf("LOC value %q does not have %d fields", value, len(locFields))
+	}
+	d := make(map[string]any, len(f))
+	for i, k := range locFields {
+		if k == "lat_direction" || k == "long_direction" {
+			d[k] = f[i]
+			continue
+		}
+		v := strings.TrimSuffix(f[i], "m")
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, fmt.Errorf("LOC value %q: %s %q is not a number", value, k, v)
+		}
+		d[k] = json.Number(strconv.FormatFloat(x, 'f', -1, 64))
+	}
+	return d, nil
 }

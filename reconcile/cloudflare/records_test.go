@@ -74,6 +74,8 @@ func TestRecordRoundTrip(t *testing.T) {
 		{"example.com.", "HTTPS", `1 . alpn="h3,h2" ipv4hint="192.0.2.1"`, `"value":"alpn=\"h3,h2\" ipv4hint=\"192.0.2.1\""`},
 		{"_dns.example.com.", "SVCB", "0 svc.example.net.", `"target":"svc.example.net"`},
 		{"example.com.", "NAPTR", `100 10 "S" "SIP+D2U" "!^.*$!sip:info@example.com!" _sip._udp.example.com.`, `"regex":"!^.*$!sip:info@example.com!"`},
+		{"_http._tcp.example.com.", "URI", `10 1 "https://www.example.com/a b"`, `"priority":10,"data":{"target":"https://www.example.com/a b","weight":1}`},
+		{"example.com.", "LOC", "52 22 23.5 N 4 53 32 W -2.5m 1m 10000m 10m", `"data":{"altitude":-2.5,"lat_degrees":52,"lat_direction":"N","lat_minutes":22,"lat_seconds":23.5,"long_degrees":4,"long_direction":"W"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ+" "+tt.value, func(t *testing.T) {

@@ -158,6 +158,14 @@ func (g bindGen) value(typ string) string {
 			v += ", svcparams: {" + strings.Join(params, ", ") + "}"
 		}
 		return v + "}"
+	case "DNAME":
+		return g.host()
+	case "URI":
+		return fmt.Sprintf("{priority: %d, weight: %d, target: %s}", g.r.IntN(65536), g.r.IntN(65536), g.choose([]string{"'https://www.example.com/'", "'ftp://ftp.example.com/public'"}, []string{"''", "'a\"b'"}))
+	case "LOC":
+		return fmt.Sprintf("{lat_degrees: %d, lat_minutes: %d, lat_seconds: %s, lat_direction: %s, long_degrees: %d, long_minutes: %d, long_seconds: 0, long_direction: %s, altitude: %s, size: %s, precision_horz: 10000, precision_vert: 10}",
+			g.r.IntN(91), g.r.IntN(60), g.choose([]string{"0", "23.5", "59.999"}, []string{"60"}), g.pick("N", "S"), g.r.IntN(181), g.r.IntN(60), g.pick("E", "W"),
+			g.choose([]string{"-2", "0", "12.34"}, []string{"-100001"}), g.pick("1", "1.5", "0"))
 	}
 	panic("no generator for " + typ)
 }

@@ -172,6 +172,9 @@ func allTypes(t *testing.T) []reconcile.Record {
 		rec(t, "_dns.example.com.", "SVCB", 300, "1 dot.example.com. alpn=dot port=853", f),
 		rec(t, "dot.example.com.", "A", 300, "192.0.2.53", f),
 		rec(t, "*.wild.example.com.", "A", 300, "192.0.2.99", "zones/example.com/wild.yaml"),
+		rec(t, z, "LOC", 300, "52 22 23.000 N 4 53 32.000 E -2m 1m 10000m 10m", f),
+		rec(t, "_http._tcp.example.com.", "URI", 300, `10 1 "https://www.example.com/"`, f),
+		rec(t, "old.example.com.", "DNAME", 300, "example.net.", f),
 	}
 }
 
