@@ -9,9 +9,9 @@ import (
 	"github.com/zoneward/zoneward/reconcile/cloudflare/cftest"
 )
 
-// zonefileConfig is a zoneward.yaml for the zonefile provider whose
+// octoZonefileYAML is a zoneward.yaml for the zonefile provider whose
 // zones the Company runs itself, so that no CODEOWNERS is needed.
-const zonefileConfig = `provider:
+const octoZonefileYAML = `provider:
   type: zonefile
   dir: .zoneward/zones
   nameservers: [ns1.example.net., ns2.example.net.]
@@ -44,7 +44,7 @@ const (
 // plan and apply, as octoDNS leaves an ignored record alone
 // (octodns/zone/base.py, lines 617-638 at 94bc80e).
 func TestIgnoredOnZonefile(t *testing.T) {
-	dir := octoRepo(t, zonefileConfig, ignoredBefore)
+	dir := octoRepo(t, octoZonefileYAML, ignoredBefore)
 	mustZW(t, dir, "apply")
 	const placed = "www\t300\tIN\tA\t192.0.2.1 ; zoneward:zones/example.com.yaml"
 	if !strings.Contains(zoneFile(t, dir, "example.com"), placed) {
@@ -194,7 +194,7 @@ geo:
 // that plans no change; and check shows the file's warnings as
 // annotations.
 func TestOctoDNSRoundTrip(t *testing.T) {
-	dir := octoRepo(t, zonefileConfig, everyTypeOctoDNS)
+	dir := octoRepo(t, octoZonefileYAML, everyTypeOctoDNS)
 	code, out, _ := zw(t, dir, "check", "--format", "github")
 	if code != exitOK {
 		t.Fatalf("check: exit %d\n%s", code, out)
