@@ -1,5 +1,6 @@
 # zoneward. `make demo` shows the product on the example repository;
-# `make test` runs every test, vet and gofmt.
+# `make test` runs lint (tidy, staticcheck, actionlint), gofmt, vet and
+# every test.
 
 GO      ?= go
 BIN     := bin/zoneward
@@ -50,10 +51,17 @@ bench:
 	$(GO) run ./cmd/benchreport -o BENCHMARKS.md < .bench.out
 	@echo "wrote BENCHMARKS.md"
 
-# actionlint checks this project's workflows and those a zones repository
-# copies from zones-example/.
+# lint: go.mod and go.sum tidy, staticcheck, and actionlint over this
+# project's workflows and those a zones repository copies from
+# zones-example/ (gofmt and go vet run in test). Tools are pinned: a lint
+# that changes under the project is no gate.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
 lint:
-	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12 .github/workflows/*.yml zones-example/.github/workflows/*.yml
+	$(GO) mod tidy -diff
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml zones-example/.github/workflows/*.yml
 
 clean:
 	rm -rf bin $(DEMO) .bench.out

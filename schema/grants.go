@@ -42,7 +42,7 @@ type Access interface {
 	CanWrite(ctx context.Context, owners []string) (map[string]bool, error)
 }
 
-// Grants decides every file's state per PRODUCT.md: a file is active when
+// Grants decides every file's state per docs/product.md: a file is active when
 // company.files lists it, or when CODEOWNERS gives it an owner who is not a
 // Company admin and (with acc) still has write access. Otherwise it is
 // revoked. An error from acc is returned as is: the caller must stop before

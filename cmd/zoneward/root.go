@@ -11,7 +11,7 @@ import (
 	"golang.org/x/term"
 )
 
-// Exit statuses, as PRODUCT.md specifies them.
+// Exit statuses, as docs/product.md specifies them.
 const (
 	exitOK      = 0
 	exitError   = 1

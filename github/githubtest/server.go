@@ -190,14 +190,6 @@ func (s *Server) RequireToken(token string) {
 	s.token = token
 }
 
-// SetLogin names the user the token authenticates as: the author of the
-// comments the server creates. The default is "zoneward-bot".
-func (s *Server) SetLogin(login string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.login = login
-}
-
 // SetCollaborator gives login a role on the repository (Read, Triage,
 // Write, Maintain or Admin), adding it if new.
 func (s *Server) SetCollaborator(login, role string) {

@@ -2,7 +2,7 @@
 // repositories deterministic from a seed, for benchmarks and scale tests.
 //
 // [Generate] writes zoneward.yaml, .github/CODEOWNERS and the zone and
-// subtree files under zones/ (PRODUCT.md, "The zones repository") into the
+// subtree files under zones/ (docs/product.md, "The zones repository") into the
 // working tree and commits them; [Estate.ChangeOneZone],
 // [Estate.RevokeTenant] and [Estate.AddZones] each add one commit on top,
 // which gives a benchmark the "one change among 10,000 zones" case.

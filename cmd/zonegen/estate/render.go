@@ -75,7 +75,7 @@ func tenantZoneName(seed int64, i int) string {
 func companyZoneName(c int) string { return fmt.Sprintf("c%04d-acme.dev", c) }
 
 // subtreeLabel is the label of a tenant's subtree file under a Company
-// zone. Every other one has two labels, because PRODUCT.md allows
+// zone. Every other one has two labels, because docs/product.md allows
 // "<label>" to be several labels and the loader must handle both.
 func subtreeLabel(tenant, j int) string {
 	l := fmt.Sprintf("tenant%04d", tenant)
