@@ -137,6 +137,15 @@ type Statuser interface {
 	ZoneStatus(ctx context.Context, zone string) (ZoneStatus, error)
 }
 
+// Finisher is implemented by providers whose Apply can leave a zone's
+// change written but not yet in effect: a zone file the name server
+// failed to reload, say. For a zone with nothing to change, the engine
+// still calls Apply, with no changes, when Unfinished reports true, so
+// that the next run finishes what the last one left.
+type Finisher interface {
+	Unfinished(ctx context.Context, zone string) bool
+}
+
 // Normalizer is implemented by providers that store some attributes in a
 // canonical form (Cloudflare reads every proxied record back with TTL 1).
 // The engine normalizes desired records before comparing, so that a plan
