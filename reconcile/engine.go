@@ -209,7 +209,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, force bool) *Result {
 			var rej *RejectedError
 			if errors.As(err, &rej) {
 				zr.Applied -= len(rej.Rejected)
-			} else if err != nil {
+			} else if err != nil && !errors.Is(err, ErrUnfinished) {
 				zr.Applied = 0
 			}
 			switch {

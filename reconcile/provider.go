@@ -9,6 +9,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -145,6 +146,11 @@ type Statuser interface {
 type Finisher interface {
 	Unfinished(ctx context.Context, zone string) bool
 }
+
+// ErrUnfinished is matched (errors.Is) by an Apply error whose changes
+// were all written but have not taken effect yet (see Finisher): the
+// engine counts them as applied and still reports the error.
+var ErrUnfinished = errors.New("reconcile: changes written, not yet in effect")
 
 // Normalizer is implemented by providers that store some attributes in a
 // canonical form (Cloudflare reads every proxied record back with TTL 1).

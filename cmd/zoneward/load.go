@@ -231,7 +231,10 @@ func checkProviderConfig(cfg schema.Config) error {
 	switch cfg.Provider.Type {
 	case "zonefile":
 		var o zonefile.Options
-		return cfg.Provider.Decode(&o)
+		if err := cfg.Provider.Decode(&o); err != nil {
+			return err
+		}
+		return o.Validate()
 	case "cloudflare":
 		var o cloudflare.Options
 		return cfg.Provider.Decode(&o)

@@ -84,39 +84,9 @@ func withoutAlias(types []string) []string {
 // and names the offending zoneward.yaml key in its error. The directory is
 // created on the first Apply, not here, so that a plan never writes.
 func New(opts Options) (*Provider, error) {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if strings.TrimSpace(opts.Dir) == "" {
-		bad("provider.dir: required: the directory that holds the zone files")
-	}
-	if len(opts.Nameservers) == 0 {
-		bad("provider.nameservers: at least one nameserver is required (it becomes the SOA MNAME and an apex NS record)")
-	}
-	ns := make([]string, 0, len(opts.Nameservers))
-	for i, n := range opts.Nameservers {
-		canon, err := absoluteName(n)
-		if err != nil {
-			bad("provider.nameservers[%d]: %w", i, err)
-			continue
-		}
-		if slices.Contains(ns, canon) {
-			bad("provider.nameservers[%d]: %q is listed twice", i, n)
-			continue
-		}
-		ns = append(ns, canon)
-	}
-	hm, err := absoluteName(opts.Hostmaster)
-	switch {
-	case opts.Hostmaster == "":
-		bad("provider.hostmaster: required: the SOA contact as a name, e.g. \"hostmaster.example.com.\"")
-	case strings.Contains(opts.Hostmaster, "@"):
-		bad("provider.hostmaster: %q: write the mailbox as a name, local part first: e.g. \"hostmaster.example.com.\" for hostmaster@example.com", opts.Hostmaster)
-	case err != nil:
-		bad("provider.hostmaster: %w", err)
-	}
-	errs = append(errs, checkReload(opts)...)
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("zonefile: %w", err)
+	ns, hm, err := opts.check()
+	if err != nil {
+		return nil, err
 	}
 	timeout := opts.ReloadTimeout
 	if timeout == 0 {
@@ -131,6 +101,53 @@ func New(opts Options) (*Provider, error) {
 		now:           time.Now,
 		locks:         make(map[string]*sync.Mutex),
 	}, nil
+}
+
+// Validate reports every mistake in opts, as New does, naming the
+// zoneward.yaml key of each; `zoneward check` calls it offline.
+func (opts Options) Validate() error {
+	_, _, err := opts.check()
+	return err
+}
+
+// check validates opts and returns the nameservers and hostmaster in
+// canonical form.
+func (opts Options) check() (ns []string, hm string, err error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if strings.TrimSpace(opts.Dir) == "" {
+		bad("provider.dir: required: the directory that holds the zone files")
+	}
+	if len(opts.Nameservers) == 0 {
+		bad("provider.nameservers: at least one nameserver is required (it becomes the SOA MNAME and an apex NS record)")
+	}
+	ns = make([]string, 0, len(opts.Nameservers))
+	for i, n := range opts.Nameservers {
+		canon, err := absoluteName(n)
+		if err != nil {
+			bad("provider.nameservers[%d]: %w", i, err)
+			continue
+		}
+		if slices.Contains(ns, canon) {
+			bad("provider.nameservers[%d]: %q is listed twice", i, n)
+			continue
+		}
+		ns = append(ns, canon)
+	}
+	hm, err = absoluteName(opts.Hostmaster)
+	switch {
+	case opts.Hostmaster == "":
+		bad("provider.hostmaster: required: the SOA contact as a name, e.g. \"hostmaster.example.com.\"")
+	case strings.Contains(opts.Hostmaster, "@"):
+		bad("provider.hostmaster: %q: write the mailbox as a name, local part first: e.g. \"hostmaster.example.com.\" for hostmaster@example.com", opts.Hostmaster)
+	case err != nil:
+		bad("provider.hostmaster: %w", err)
+	}
+	errs = append(errs, checkReload(opts)...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, "", fmt.Errorf("zonefile: %w", err)
+	}
+	return ns, hm, nil
 }
 
 // checkReload checks provider.reload and provider.reload_timeout.

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/zoneward/zoneward/reconcile"
 )
 
 const (
@@ -61,6 +63,9 @@ func (e *ReloadError) Error() string {
 }
 
 func (e *ReloadError) Unwrap() error { return e.Err }
+
+// Is matches reconcile.ErrUnfinished: the zone's changes are written.
+func (e *ReloadError) Is(target error) bool { return target == reconcile.ErrUnfinished }
 
 // pendingName is the marker file of the zone origin.
 func pendingName(origin string) string { return strings.TrimSuffix(origin, ".") + pendingSuffix }
