@@ -178,7 +178,8 @@ func (r *Result) Refused() bool {
 
 // Apply applies p zone by zone, in parallel up to Workers. A zone that is
 // blocked (withdrawn, invalid, conflicting, unreadable) is skipped; one
-// refused by the thresholds is skipped unless force. One zone's failure
+// refused by the thresholds is skipped unless force; one with no changes
+// is skipped unless the provider has work left in it (Finisher). One zone's failure
 // does not stop the others. Apply returns when every started zone has
 // finished; a cancelled ctx stops zones not yet started.
 func (e *Engine) Apply(ctx context.Context, p *Plan, force bool) *Result {
@@ -201,7 +202,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, force bool) *Result {
 				zr.Err = &ZoneError{Zone: zp.Zone, Op: "planning", Err: errors.New(zp.Blocked())}
 			}
 			continue
-		case zp.Changes.Empty():
+		case zp.Changes.Empty() && !e.unfinished(ctx, zp.Zone):
 			zr.Err = held
 			continue
 		case zp.Unsafe != nil && !force:
@@ -218,7 +219,7 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, force bool) *Result {
 			var rej *RejectedError
 			if errors.As(err, &rej) {
 				zr.Applied -= len(rej.Rejected)
-			} else if err != nil {
+			} else if err != nil && !errors.Is(err, ErrUnfinished) {
 				zr.Applied = 0
 			}
 			switch {
@@ -234,6 +235,13 @@ func (e *Engine) Apply(ctx context.Context, p *Plan, force bool) *Result {
 	}
 	_ = g.Wait() // workers report through res, never through the group
 	return res
+}
+
+// unfinished reports whether the provider has work left in zone from an
+// earlier apply (see Finisher).
+func (e *Engine) unfinished(ctx context.Context, zone string) bool {
+	f, ok := e.Provider.(Finisher)
+	return ok && f.Unfinished(ctx, zone)
 }
 
 // ZoneError is an error about one zone.

@@ -9,6 +9,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -138,6 +139,20 @@ type ZoneStatus struct {
 type Statuser interface {
 	ZoneStatus(ctx context.Context, zone string) (ZoneStatus, error)
 }
+
+// Finisher is implemented by providers whose Apply can leave a zone's
+// change written but not yet in effect: a zone file the name server
+// failed to reload, say. For a zone with nothing to change, the engine
+// still calls Apply, with no changes, when Unfinished reports true, so
+// that the next run finishes what the last one left.
+type Finisher interface {
+	Unfinished(ctx context.Context, zone string) bool
+}
+
+// ErrUnfinished is matched (errors.Is) by an Apply error whose changes
+// were all written but have not taken effect yet (see Finisher): the
+// engine counts them as applied and still reports the error.
+var ErrUnfinished = errors.New("reconcile: changes written, not yet in effect")
 
 // Normalizer is implemented by providers that store some attributes in a
 // canonical form (Cloudflare reads every proxied record back with TTL 1).

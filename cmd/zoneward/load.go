@@ -240,10 +240,11 @@ func checkProviderConfig(cfg schema.Config) error {
 		if err := cfg.Provider.Decode(&o); err != nil {
 			return err
 		}
+		errs := []error{o.Options.Validate()}
 		if o.Delegation != nil {
-			return o.Delegation.Validate()
+			errs = append(errs, o.Delegation.Validate())
 		}
-		return nil
+		return errors.Join(errs...)
 	case "cloudflare":
 		var o cloudflare.Options
 		return cfg.Provider.Decode(&o)

@@ -75,10 +75,13 @@ type Zone struct {
 	// NS are the apex NS targets of a generated zone (default
 	// "ns1.zoneward.test."). Unused when Content is set.
 	NS []string
-	// Path serves an existing zone file in place instead of Content, for
-	// tests that write zone files and reload the server. Such a zone is
-	// static: the key may transfer it but not update it, since a journal
-	// beside another program's file would fight it for the contents.
+	// Path serves a zone file in place instead of Content, for tests that
+	// write zone files and reload the server. Such a zone is static: the
+	// key may transfer it but not update it, since a journal beside
+	// another program's file would fight it for the contents. A Path that
+	// does not exist yet is a zone the server does not serve until the
+	// test (or the program it tests) writes the file and reloads the zone
+	// through Server.Control; Start does not wait for it.
 	Path string
 	// Signed has the server sign the zone itself and keep it signed
 	// through updates (BIND: dnssec-policy with inline-signing; Knot:
@@ -256,7 +259,7 @@ func start(t testing.TB, kind Kind, o Options) (*Server, error) {
 		s.waitErr = s.cmd.Wait()
 		close(s.exited)
 	}()
-	if err := s.waitReady(o.Zones); err != nil {
+	if err := s.waitReady(present(o.Zones)); err != nil {
 		s.stop()
 		log := s.Log() + stderr.String()
 		os.RemoveAll(dir)
@@ -273,6 +276,20 @@ func start(t testing.TB, kind Kind, o Options) (*Server, error) {
 		os.RemoveAll(dir)
 	})
 	return s, nil
+}
+
+// present are the zones whose files exist: those a server loads at start.
+func present(zones []Zone) []Zone {
+	var out []Zone
+	for _, z := range zones {
+		if z.Path != "" {
+			if _, err := os.Stat(z.Path); errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+		}
+		out = append(out, z)
+	}
+	return out
 }
 
 func zoneFileName(zone string) string {
@@ -433,9 +450,9 @@ zone:
 	return []string{"-c", conf, "-s", sock}, nil
 }
 
-// waitReady polls until the server answers an SOA query for every zone
-// with authority (and a DNSKEY query for a signed one), the process exits,
-// or startTimeout passes.
+// waitReady polls until the server answers an SOA query for every one of
+// zones with authority (and a DNSKEY query for a signed one), or with no
+// zones any answer at all, the process exits, or startTimeout passes.
 func (s *Server) waitReady(zones []Zone) error {
 	deadline := time.Now().Add(startTimeout)
 	c := &dns.Client{Net: "udp", Timeout: 250 * time.Millisecond}

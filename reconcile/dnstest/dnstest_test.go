@@ -147,6 +147,44 @@ func TestControl(t *testing.T) {
 	}
 }
 
+// TestPathWrittenLater: a zone whose file does not exist at Start is not
+// served, and is once the file is written and the zone reloaded, as when
+// the program under test writes the zone files a server serves.
+func TestPathWrittenLater(t *testing.T) {
+	for _, kind := range dnstest.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			path := t.TempDir() + "/late.test.zone"
+			srv := dnstest.Start(t, kind, dnstest.Options{Control: true, Zones: []dnstest.Zone{
+				{Name: "late.test.", Path: path},
+				{Name: "now.test."},
+			}})
+			if r := query(t, srv.Addr, "now.test.", dns.TypeSOA); !r.Authoritative {
+				t.Errorf("now.test SOA is not served: %v", r)
+			}
+			if r := query(t, srv.Addr, "www.late.test.", dns.TypeA); len(r.Answer) != 0 {
+				t.Fatalf("late.test is served before its file exists: %v", r)
+			}
+			if err := writeFile(path, "$ORIGIN late.test.\n$TTL 60\n@ SOA ns. h. 1 1 1 1 1\n@ NS ns1.example.net.\nwww A 192.0.2.9\n"); err != nil {
+				t.Fatal(err)
+			}
+			argv := append(srv.Control(), "zone-reload", "late.test.")
+			if kind == dnstest.BIND {
+				argv = append(srv.Control(), "reload", "late.test")
+			}
+			if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v: %s", strings.Join(argv, " "), err, out)
+			}
+			for range 100 {
+				if r := query(t, srv.Addr, "www.late.test.", dns.TypeA); len(r.Answer) == 1 {
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Errorf("after writing the file and a reload, www.late.test A is not served")
+		})
+	}
+}
+
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o644) }
 
 // TestHierarchy: the root refers to the TLD with glue, and the TLD refers

@@ -278,6 +278,19 @@ func (d *Dir) ReadDir() ([]fs.DirEntry, error) {
 	return ents, nil
 }
 
+// Remove removes the file name itself (a link is removed, never
+// followed). A missing file is not an error. The removal is not synced:
+// callers use it for files whose reappearance after a crash is harmless.
+func (d *Dir) Remove(name string) error {
+	if err := check("remove", name); err != nil {
+		return err
+	}
+	if err := d.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &fs.PathError{Op: "remove", Path: d.join(name), Err: cause(err)}
+	}
+	return nil
+}
+
 // WriteFile replaces the file name with data, with permissions perm, so
 // that a crash at any point leaves either the old file or the new one,
 // never a mix, and once it returns the new one survives a crash: see

@@ -239,6 +239,42 @@ func TestNames(t *testing.T) {
 		if _, err := d.Stat(name); !errors.Is(err, errBadName) {
 			t.Errorf("Stat(%q) = %v", name, err)
 		}
+		if err := d.Remove(name); !errors.Is(err, errBadName) {
+			t.Errorf("Remove(%q) = %v", name, err)
+		}
+	}
+}
+
+// TestRemove: Remove removes a file, accepts a missing one, and removes
+// a link itself, never what it points to.
+func TestRemove(t *testing.T) {
+	path := t.TempDir()
+	d := mustOpen(t, path)
+	if err := d.WriteFile("a.reload-pending", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Remove("a.reload-pending"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, path); len(got) != 0 {
+		t.Errorf("after Remove the directory holds %q", got)
+	}
+	if err := d.Remove("a.reload-pending"); err != nil {
+		t.Errorf("Remove of a missing file: %v", err)
+	}
+	outside := filepath.Join(t.TempDir(), "target")
+	if err := os.WriteFile(outside, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	symlink(t, outside, filepath.Join(path, "link"))
+	if err := d.Remove("link"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(outside); err != nil || string(got) != "keep" {
+		t.Errorf("Remove of a link changed its target: %q, %v", got, err)
+	}
+	if got := names(t, path); len(got) != 0 {
+		t.Errorf("after Remove of a link the directory holds %q", got)
 	}
 }
 

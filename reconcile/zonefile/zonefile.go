@@ -30,6 +30,15 @@ import (
 // followed. The directory belongs to the reconciler: the CLI refuses to
 // run when Git tracks anything inside it.
 //
+// With Options.Reload, the command runs after each write of a zone's
+// file, so that the name server serving the directory loads it (see
+// runReload for what the command gets). Before the file is replaced,
+// <zone>.reload-pending is written beside it, and it is removed once the
+// command succeeds: a zone whose reload failed, or whose run ended between
+// the write and the reload, keeps its marker, and its next Apply runs the
+// command again even when nothing changed ([Provider.Unfinished] tells the
+// engine to call it). A zone whose file is left as it was runs nothing.
+//
 // A Provider is safe for concurrent use. Applies to one zone are
 // serialised within the Provider; two processes writing the same directory
 // are not coordinated (each write is atomic, but one may undo the other).
@@ -37,6 +46,9 @@ type Provider struct {
 	dir         string   // as configured, absolute
 	nameservers []string // lower-case FQDNs, at least one
 	hostmaster  string   // lower-case FQDN
+
+	reload        []string      // provider.reload; nil when none
+	reloadTimeout time.Duration // bounds one run of reload
 
 	now func() time.Time // clock for serials; tests replace it
 
@@ -83,6 +95,7 @@ func (p *Provider) zoneDir(create bool) (*outdir.Dir, error) {
 var (
 	_ reconcile.Provider = (*Provider)(nil)
 	_ reconcile.Statuser = (*Provider)(nil)
+	_ reconcile.Finisher = (*Provider)(nil)
 )
 
 // Capabilities reports Types and no Cloudflare-only attributes.
@@ -153,6 +166,10 @@ func (p *Provider) Records(ctx context.Context, zone string) ([]reconcile.Record
 // outside the zone, bad values) are refused with *reconcile.RejectedError
 // while the rest is written. A result that no name server would load (a
 // CNAME beside other data) is refused whole: nothing is written.
+//
+// With a reload command, a failed reload is a *ReloadError (wrapped, and
+// joined with a *reconcile.RejectedError when records were refused too):
+// the file is written, and the next Apply runs the reload again.
 func (p *Provider) Apply(ctx context.Context, zone string, changes reconcile.Changes) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -169,7 +186,7 @@ func (p *Provider) Apply(ctx context.Context, zone string, changes reconcile.Cha
 		return err
 	}
 	if exists && changes.Empty() {
-		return nil
+		return p.finish(ctx, origin, path, false)
 	}
 
 	cur := make(map[string]entry, len(old.entries))
@@ -213,16 +230,31 @@ func (p *Provider) Apply(ctx context.Context, zone string, changes reconcile.Cha
 		rej = &reconcile.RejectedError{Rejected: rejected}
 	}
 	if exists && !p.changed(old, entries) {
-		return rej
+		return errors.Join(rej, p.finish(ctx, origin, path, false))
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	data := p.render(origin, nextSerial(old.serial, p.now()), entries)
+	if p.reload != nil && !p.reloadPending(origin) {
+		if err := p.markPending(origin, ""); err != nil {
+			return fmt.Errorf("zonefile: zone %s: %w; nothing written", origin, err)
+		}
+	}
 	if err := p.writeAtomic(path, data); err != nil {
 		return fmt.Errorf("zonefile: zone %s: %w", origin, err)
 	}
-	return rej
+	return errors.Join(rej, p.finish(ctx, origin, path, true))
+}
+
+// finish has the name server load origin's file, with provider.reload,
+// when Apply wrote it or an earlier reload of it did not succeed. A file
+// Apply left as it was, with no reload pending, runs nothing.
+func (p *Provider) finish(ctx context.Context, origin, path string, written bool) error {
+	if p.reload == nil || !written && !p.reloadPending(origin) {
+		return nil
+	}
+	return p.reloadZone(ctx, origin, path)
 }
 
 // changed reports whether writing entries would change old: a record, its
@@ -380,7 +412,7 @@ func (p *Provider) ZoneStatus(ctx context.Context, zone string) (reconcile.ZoneS
 	if err := ctx.Err(); err != nil {
 		return reconcile.ZoneStatus{}, err
 	}
-	_, path, err := p.zonePath(zone)
+	origin, path, err := p.zonePath(zone)
 	if err != nil {
 		return reconcile.ZoneStatus{}, err
 	}
@@ -400,7 +432,11 @@ func (p *Provider) ZoneStatus(ctx context.Context, zone string) (reconcile.ZoneS
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return reconcile.ZoneStatus{}, fmt.Errorf("zonefile: zone %s: %w", zone, &outdir.LinkError{Path: path})
 	}
-	return reconcile.ZoneStatus{State: reconcile.ZoneActive, Detail: "zone file", Nameservers: slices.Clone(p.nameservers)}, nil
+	detail := "zone file"
+	if p.reload != nil && p.reloadPending(origin) {
+		detail = "zone file, reload pending"
+	}
+	return reconcile.ZoneStatus{State: reconcile.ZoneActive, Detail: detail, Nameservers: slices.Clone(p.nameservers)}, nil
 }
 
 // Zones returns the zones that have a file in the directory, as sorted
