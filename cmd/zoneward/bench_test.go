@@ -23,11 +23,18 @@ import (
 var estates sync.Map // size → *estate.Estate
 
 func TestMain(m *testing.M) {
+	// Every test on Cloudflare talks to a cftest server with its default
+	// token; set once here rather than per test with t.Setenv, which a
+	// parallel test may not call.
+	os.Setenv("CLOUDFLARE_API_TOKEN", cftest.DefaultToken)
 	code := m.Run()
 	estates.Range(func(_, e any) bool {
 		os.RemoveAll(e.(*estate.Estate).Dir)
 		return true
 	})
+	if built.path != "" {
+		os.RemoveAll(filepath.Dir(built.path))
+	}
 	os.Exit(code)
 }
 
@@ -405,10 +412,7 @@ func BenchmarkCloudflareWorkers(b *testing.B) {
 func BenchmarkPlanZonefileRSS(b *testing.B) {
 	b.Run("zones=10000", func(b *testing.B) {
 		e := benchEstate(b, 10000, true)
-		bin := filepath.Join(b.TempDir(), "zoneward")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			b.Fatalf("go build: %v\n%s", err, out)
-		}
+		bin := zonewardBinary(b)
 		var peak int64
 		for b.Loop() {
 			cmd := exec.Command(bin, "plan", "--repo", e.Dir, "--rev", "main", "--detailed-exitcode")

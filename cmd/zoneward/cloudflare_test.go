@@ -23,7 +23,6 @@ func withCloudflare(t *testing.T, dir string) *cftest.Server {
 	t.Helper()
 	srv := cftest.NewServer()
 	t.Cleanup(srv.Close)
-	t.Setenv("CLOUDFLARE_API_TOKEN", cftest.DefaultToken)
 	data, err := os.ReadFile(filepath.Join(dir, "zoneward.cloudflare.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +35,7 @@ func withCloudflare(t *testing.T, dir string) *cftest.Server {
 }
 
 func TestCloudflareEndToEnd(t *testing.T) {
+	t.Parallel()
 	dir := newRepo(t)
 	srv := withCloudflare(t, dir)
 	// A record someone made by hand in the dashboard: zoneward leaves it.
@@ -115,6 +115,7 @@ func TestCloudflareEndToEnd(t *testing.T) {
 // no record lost and none duplicated; and a run killed halfway is completed
 // by the next.
 func TestCloudflareFaultsConverge(t *testing.T) {
+	t.Parallel() // it waits out the SDK's own retries
 	if testing.Short() {
 		t.Skip("200 zones through the SDK")
 	}
@@ -129,7 +130,6 @@ func TestCloudflareFaultsConverge(t *testing.T) {
 	for _, z := range append(e.Zones(), e.CompanyZones()...) {
 		srv.AddZone(strings.TrimSuffix(z, "."))
 	}
-	t.Setenv("CLOUDFLARE_API_TOKEN", cftest.DefaultToken)
 	apply := func(ctx context.Context) (*runOutcome, error) {
 		r, err := newRunner(dir, "main") // a fresh process each run
 		if err != nil {

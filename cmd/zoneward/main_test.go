@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -81,6 +83,34 @@ func edit(t *testing.T, dir, file, old, new string) {
 		t.Fatalf("%s does not contain %q", file, old)
 	}
 	write(t, dir, file, strings.Replace(string(data), old, new, 1))
+}
+
+// zonewardBinary builds the zoneward command once per test process and
+// returns its path, for tests that need a process of its own (to kill it,
+// or to measure it).
+func zonewardBinary(t testing.TB) string {
+	t.Helper()
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "zoneward-test-bin-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.path = filepath.Join(dir, "zoneward")
+		if out, err := exec.Command("go", "build", "-o", built.path, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.path
+}
+
+var built struct {
+	once sync.Once
+	path string
+	err  error
 }
 
 // zw runs the CLI in-process and returns its exit status and output.

@@ -71,7 +71,6 @@ func TestIgnoredOnCloudflare(t *testing.T) {
 	srv := cftest.NewServer()
 	t.Cleanup(srv.Close)
 	srv.AddZone("example.com")
-	t.Setenv("CLOUDFLARE_API_TOKEN", cftest.DefaultToken)
 	cfg := "provider:\n  type: cloudflare\n  account_id: \"" + srv.AccountID() + "\"\n  base_url: " + srv.BaseURL() +
 		"\n  rate: {requests: 100000, per: 1s}\ncompany:\n  files: [\"zones/**\"]\n"
 	dir := octoRepo(t, cfg, ignoredBefore)

@@ -137,6 +137,7 @@ func TestRFC2136Config(t *testing.T) {
 // whole or untouched, and the next run completes with nothing lost or
 // duplicated.
 func TestRFC2136KilledApply(t *testing.T) {
+	t.Parallel() // it waits on BIND and on a child process
 	const nZones, nRecords = 150, 12
 	var zs []dnstest.Zone
 	var zones []string
@@ -150,7 +151,13 @@ func TestRFC2136KilledApply(t *testing.T) {
 	git(t, dir, "init", "-q", "-b", "main")
 	// One worker: zones are applied one after the other, so the kill
 	// lands between some of them (and, maybe, during one).
-	write(t, dir, "zoneward.yaml", rfc2136Provider(srv, "  workers: 1\n")+`company:
+	// A secret variable of its own: a parallel test may not t.Setenv, and
+	// the other tests' servers have other keys.
+	const env = tsigEnv + "_KILLED_APPLY"
+	os.Setenv(env, srv.Key.Secret)
+	t.Cleanup(func() { os.Unsetenv(env) })
+	config := strings.Replace(rfc2136Provider(srv, "  workers: 1\n"), tsigEnv, env, 1)
+	write(t, dir, "zoneward.yaml", config+`company:
   admins: ["@company"]
   files: ["zones/*.yaml"]
 `)
@@ -165,12 +172,7 @@ func TestRFC2136KilledApply(t *testing.T) {
 	}
 	commitAll(t, dir, "zones")
 
-	bin := filepath.Join(t.TempDir(), "zoneward")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "--repo", dir, "apply", "--rev", "main")
-	cmd.Env = append(os.Environ(), tsigEnv+"="+srv.Key.Secret)
+	cmd := exec.Command(zonewardBinary(t), "--repo", dir, "apply", "--rev", "main")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +202,6 @@ func TestRFC2136KilledApply(t *testing.T) {
 	}
 	t.Logf("killed after %d of %d zones", applied, nZones)
 
-	t.Setenv(tsigEnv, srv.Key.Secret)
 	mustZW(t, dir, "apply", "--rev", "main")
 	if code, out, errOut := zw(t, dir, "plan", "--rev", "main", "--detailed-exitcode"); code != 0 {
 		t.Fatalf("plan after the second run: exit %d\n%s%s", code, out, errOut)
