@@ -1,12 +1,13 @@
 package audit
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/zoneward/zoneward/reconcile"
 )
 
 // Record returns the finding's record as "name TYPE value", each part
@@ -162,41 +163,53 @@ type JSONFinding struct {
 	Key         string   `json:"key"`
 }
 
-// JSON writes the report as one JSON document.
+// JSON returns the finding in its `audit --format json` form.
+func (f Finding) JSON() JSONFinding {
+	chain, owners := f.Chain, f.Owners
+	if chain == nil {
+		chain = []string{}
+	}
+	if owners == nil {
+		owners = []string{}
+	}
+	return JSONFinding{
+		Kind: f.Kind, Severity: f.Severity.String(), Cause: f.Cause, Zone: f.Zone, Name: f.Name, Type: f.Type,
+		Value: f.Value, Target: f.Target, Chain: chain, Registrable: f.Registrable, Suffix: f.Suffix,
+		Detail: f.Detail, Message: f.Message(), File: f.File, Line: f.Line, Owners: owners, Key: f.Key(),
+	}
+}
+
+// JSONSummary counts a report's findings and work in `audit --format
+// json`. Fields are only ever added.
+type JSONSummary struct {
+	Error       int   `json:"error"`
+	Warning     int   `json:"warning"`
+	Notice      int   `json:"notice"`
+	Zones       int   `json:"zones"`
+	Records     int   `json:"records"`
+	Targets     int   `json:"targets"`
+	Delegations int   `json:"delegations"`
+	Queries     int64 `json:"queries"`
+}
+
+// Summary returns r's counts.
+func (r *Report) Summary() JSONSummary {
+	return JSONSummary{Error: r.Count(Error), Warning: r.Count(Warning), Notice: r.Count(Notice),
+		Zones: len(r.Zones), Records: r.Records, Targets: r.Targets, Delegations: r.Delegations, Queries: r.Queries}
+}
+
+// JSON writes the report as one JSON document, every rune that is not
+// graphic escaped (reconcile.EncodeJSON): names and values come from
+// tenants and DNS answers.
 func JSON(w io.Writer, r *Report) error {
 	out := struct {
 		Findings []JSONFinding `json:"findings"`
-		Summary  struct {
-			Error       int   `json:"error"`
-			Warning     int   `json:"warning"`
-			Notice      int   `json:"notice"`
-			Zones       int   `json:"zones"`
-			Records     int   `json:"records"`
-			Targets     int   `json:"targets"`
-			Delegations int   `json:"delegations"`
-			Queries     int64 `json:"queries"`
-		} `json:"summary"`
-	}{Findings: []JSONFinding{}}
+		Summary  JSONSummary   `json:"summary"`
+	}{Findings: []JSONFinding{}, Summary: r.Summary()}
 	for _, f := range r.Findings {
-		chain, owners := f.Chain, f.Owners
-		if chain == nil {
-			chain = []string{}
-		}
-		if owners == nil {
-			owners = []string{}
-		}
-		out.Findings = append(out.Findings, JSONFinding{
-			Kind: f.Kind, Severity: f.Severity.String(), Cause: f.Cause, Zone: f.Zone, Name: f.Name, Type: f.Type,
-			Value: f.Value, Target: f.Target, Chain: chain, Registrable: f.Registrable, Suffix: f.Suffix,
-			Detail: f.Detail, Message: f.Message(), File: f.File, Line: f.Line, Owners: owners, Key: f.Key(),
-		})
+		out.Findings = append(out.Findings, f.JSON())
 	}
-	s := &out.Summary
-	s.Error, s.Warning, s.Notice = r.Count(Error), r.Count(Warning), r.Count(Notice)
-	s.Zones, s.Records, s.Targets, s.Delegations, s.Queries = len(r.Zones), r.Records, r.Targets, r.Delegations, r.Queries
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return reconcile.EncodeJSON(w, out)
 }
 
 // MarkerPrefix begins the hidden marker of every issue the audit keeps.
