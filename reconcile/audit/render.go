@@ -110,33 +110,44 @@ func printable(s string) bool {
 	return true
 }
 
-// Text writes the report for a terminal: one line per finding, in the
-// "file:line: severity: kind: …" form editors jump to, then a summary.
+// String returns the finding as one line for a terminal, in the
+// "file:line: severity: kind: record: message [owners]" form editors jump
+// to, every name in it quoted when it is not plainly printable.
+func (f Finding) String() string {
+	owners := ""
+	for i, o := range f.Owners {
+		if i == 0 {
+			owners = " ["
+		} else {
+			owners += " "
+		}
+		owners += quote(o)
+	}
+	if owners != "" {
+		owners += "]"
+	}
+	return fmt.Sprintf("%s: %s: %s: %s: %s%s", f.Source(), f.Severity, f.Kind, f.Record(), f.Message(), owners)
+}
+
+// Totals returns one sentence counting r's findings by severity, and the
+// records and zones checked.
+func (r *Report) Totals() string {
+	if len(r.Findings) == 0 {
+		return fmt.Sprintf("No findings: %d record(s) in %d zone(s) checked.", r.Records, len(r.Zones))
+	}
+	return fmt.Sprintf("%d finding(s): %d error, %d warning, %d notice; %d record(s) in %d zone(s) checked.",
+		len(r.Findings), r.Count(Error), r.Count(Warning), r.Count(Notice), r.Records, len(r.Zones))
+}
+
+// Text writes the report for a terminal: one line per finding
+// ([Finding.String]), then a summary.
 func Text(w io.Writer, r *Report) error {
 	for _, f := range r.Findings {
-		owners := ""
-		for i, o := range f.Owners {
-			if i == 0 {
-				owners = " ["
-			} else {
-				owners += " "
-			}
-			owners += quote(o)
-		}
-		if owners != "" {
-			owners += "]"
-		}
-		if _, err := fmt.Fprintf(w, "%s: %s: %s: %s: %s%s\n", f.Source(), f.Severity, f.Kind,
-			f.Record(), f.Message(), owners); err != nil {
+		if _, err := fmt.Fprintln(w, f.String()); err != nil {
 			return err
 		}
 	}
-	if len(r.Findings) == 0 {
-		fmt.Fprintf(w, "No findings: %d record(s) in %d zone(s) checked.\n", r.Records, len(r.Zones))
-	} else {
-		fmt.Fprintf(w, "%d finding(s): %d error, %d warning, %d notice; %d record(s) in %d zone(s) checked.\n",
-			len(r.Findings), r.Count(Error), r.Count(Warning), r.Count(Notice), r.Records, len(r.Zones))
-	}
+	fmt.Fprintln(w, r.Totals())
 	_, err := fmt.Fprintf(w, "Resolved %d name(s) and %d delegation(s) with %d DNS queries.\n", r.Targets, r.Delegations, r.Queries)
 	return err
 }
