@@ -20,8 +20,8 @@ func TestConfigServeSchedules(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
-		"serve: {schedule: '@every soon'}\n":       `zoneward.yaml:2:19: serve.schedule "@every soon": bad duration`,
-		"serve: {audit_schedule: '@every soon'}\n": `zoneward.yaml:2:25: serve.audit_schedule "@every soon": bad duration`,
+		"serve: {schedule: '@every soon'}\n":                               `zoneward.yaml:2:19: serve.schedule "@every soon": bad duration`,
+		"serve: {audit_schedule: '@every soon'}\n":                         `zoneward.yaml:2:25: serve.audit_schedule "@every soon": bad duration`,
 		"serve:\n  schedule: '@every 1h'\n  audit_schedule: '@every 1x'\n": `zoneward.yaml:4:19: serve.audit_schedule "@every 1x": bad duration`,
 	} {
 		_, errs := ParseConfig([]byte(base + in))
