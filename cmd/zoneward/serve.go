@@ -80,8 +80,8 @@ With serve.metrics_listen set, /metrics is served there instead, so that it need
 reachable by whoever can reach the webhook. Git credentials come from the environment:
 ZONEWARD_GIT_TOKEN (HTTPS) or ZONEWARD_GIT_SSH_KEY (path to a private key), or from the
 --remote URL's user information, which is never printed or written to disk. Runs never
-overlap, audits included; a push during a run queues one follow-up run. SIGTERM lets the zone being
-applied finish, then exits.`,
+overlap, audits included; a push during a run queues one follow-up run. SIGTERM lets the
+zone being applied finish, then exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), g, o, cmd.ErrOrStderr()) },
 	}

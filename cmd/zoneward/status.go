@@ -23,7 +23,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 	o := &statusOptions{}
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Per zone: provider state, delegation, nameservers and DS to set at the registrar, files, owners, revoked files; with --audit, findings",
+		Short: "Per zone: provider state, delegation, nameservers and DS to set at the registrar, files, owners; --audit adds findings",
 		Long: `status shows, per zone, what the provider reports (its state, the delegation seen at the
 parent, the nameservers and DS records the Domain Owner must set at the registrar, whether the
 parent's DS matches the zone's key) and the zone's files with their owners and state.
