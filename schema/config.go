@@ -252,6 +252,7 @@ type Serve struct {
 	Listen           string `yaml:"listen"`
 	Branch           string `yaml:"branch"`
 	Schedule         string `yaml:"schedule"`
+	AuditSchedule    string `yaml:"audit_schedule"` // the takeover audit's, as Schedule; "" (the default) runs none
 	WebhookSecretEnv string `yaml:"webhook_secret_env"`
 	Remote           string `yaml:"remote"`
 	MetricsListen    string `yaml:"metrics_listen"` // serve /metrics here, not on Listen, when set
@@ -292,6 +293,10 @@ func DefaultConfig() Config {
 		},
 		Audit:  Audit{IssueLabel: "zoneward-audit"},
 		GitHub: GitHub{TokenEnv: "GITHUB_TOKEN", Access: "read"},
+		// No scheduled audit by default: it sends DNS queries to
+		// audit.resolver from wherever the daemon runs and, with the
+		// github block, writes issues; an operator turns that on knowingly,
+		// and not while a scheduled workflow audits the same repository.
 		Serve: Serve{
 			Listen:           ":8080",
 			Branch:           "main",
@@ -401,9 +406,12 @@ func (c *Config) check(root *yaml.Node) ErrorList {
 	if a := c.GitHub.App; a != (GitHubApp{}) && (a.AppID == "" || a.InstallationID <= 0 || a.PrivateKeyEnv == "") {
 		errs.Add(at("github", "app"), "github.app needs app_id, installation_id and private_key_env")
 	}
-	if c.Serve.Schedule != "" {
-		if _, err := parseDurationOrCron(c.Serve.Schedule); err != nil {
-			errs.Add(at("serve", "schedule"), "serve.schedule %q: %v", c.Serve.Schedule, err)
+	for _, k := range []struct{ key, v string }{{"schedule", c.Serve.Schedule}, {"audit_schedule", c.Serve.AuditSchedule}} {
+		if k.v == "" {
+			continue
+		}
+		if _, err := parseDurationOrCron(k.v); err != nil {
+			errs.Add(at("serve", k.key), "serve.%s %q: %v", k.key, k.v, err)
 		}
 	}
 	return errs

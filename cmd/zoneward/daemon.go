@@ -21,11 +21,15 @@ type runKind int
 const (
 	runIncremental runKind = iota + 1 // a push: the zones changed since the last applied revision
 	runSweep                          // the schedule: access re-checks and drift, over every zone in turn
+	runAuditKind                      // serve.audit_schedule: the takeover audit (serve_audit.go)
 )
 
 func (k runKind) String() string {
-	if k == runSweep {
+	switch k {
+	case runSweep:
 		return "sweep"
+	case runAuditKind:
+		return "audit"
 	}
 	return "incremental"
 }
@@ -58,6 +62,7 @@ type daemon struct {
 
 	mu          sync.Mutex // guards the fields below
 	pending     runKind    // the kind of the queued run (a sweep absorbs an incremental)
+	auditQueued bool       // an audit waits too: it absorbs nothing, and nothing absorbs it
 	sweepCursor int
 	lastActive  map[string]bool // file → active at the last run, to find access revocations
 
@@ -81,10 +86,12 @@ func newDaemon(r *runner, branch string, secret []byte, log *slog.Logger) *daemo
 }
 
 // trigger queues a run of kind k unless one is already queued; a queued
-// incremental run is upgraded to a sweep.
+// incremental run is upgraded to a sweep. An audit is queued beside them.
 func (d *daemon) trigger(k runKind) {
 	d.mu.Lock()
-	if k > d.pending {
+	if k == runAuditKind {
+		d.auditQueued = true
+	} else if k > d.pending {
 		d.pending = k
 	}
 	d.mu.Unlock()
@@ -94,7 +101,8 @@ func (d *daemon) trigger(k runKind) {
 	}
 }
 
-// loop runs queued reconciles until ctx is done. It never runs two at once.
+// loop runs queued reconciles and audits until ctx is done. It never runs
+// two at once: a queued reconcile goes first, then a queued audit.
 func (d *daemon) loop(ctx context.Context) {
 	for {
 		select {
@@ -103,13 +111,15 @@ func (d *daemon) loop(ctx context.Context) {
 		case <-d.queue:
 		}
 		d.mu.Lock()
-		k := d.pending
-		d.pending = 0
+		k, audit := d.pending, d.auditQueued
+		d.pending, d.auditQueued = 0, false
 		d.mu.Unlock()
-		if k == 0 {
-			continue
+		if k != 0 {
+			d.reconcile(ctx, k)
 		}
-		d.reconcile(ctx, k)
+		if audit && ctx.Err() == nil {
+			d.audit(ctx)
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 // library's global one, so tests can run several daemons. The registry
 // also holds the Go runtime's and the process's metrics.
 type metrics struct {
+	reg         *prometheus.Registry
 	handler     http.Handler
 	runs        *prometheus.CounterVec
 	duration    prometheus.Summary
@@ -23,6 +24,7 @@ type metrics struct {
 	zones       *prometheus.GaugeVec
 	revision    *prometheus.GaugeVec
 	lastSuccess prometheus.Gauge
+	audit       *auditMetrics // nil without serve.audit_schedule
 }
 
 func newMetrics(p reconcile.Provider) *metrics {
@@ -45,6 +47,7 @@ func newMetrics(p reconcile.Provider) *metrics {
 			Help: "When the last run succeeded."}),
 	}
 	reg := prometheus.NewRegistry()
+	m.reg = reg
 	reg.MustRegister(m.runs, m.duration, m.applied, m.errors, m.refused, m.zones, m.revision, m.lastSuccess,
 		providerCollector{p},
 		collectors.NewGoCollector(),

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -297,8 +299,16 @@ company:
 		t.Fatal(err)
 	}
 	out := mustZW(t, dir, "status")
-	if !strings.Contains(out, "active (delegated to ns1.company.test. ns2.company.test.)") {
+	if !strings.Contains(out, "active (delegated to ns1.company.test. ns2.company.test.)") ||
+		!regexp.MustCompile(`(?m)^  delegation: +ns1\.company\.test\. ns2\.company\.test\.$`).MatchString(out) {
 		t.Errorf("status of a zone delegated to the Company:\n%s", out)
+	}
+	var st struct {
+		Zones []struct{ Delegation []string }
+	}
+	if err := json.Unmarshal([]byte(mustZW(t, dir, "status", "--format", "json")), &st); err != nil || len(st.Zones) != 1 ||
+		strings.Join(st.Zones[0].Delegation, " ") != "ns1.company.test. ns2.company.test." {
+		t.Errorf("status JSON lacks the delegation: %+v, %v", st, err)
 	}
 	if err := h.Delegate("shop.test.", "ns1.elsewhere.test."); err != nil {
 		t.Fatal(err)
@@ -308,5 +318,66 @@ company:
 	// zone was active; never active.
 	if strings.Contains(out, "active (delegated") || !strings.Contains(out, "delegated to ns1.elsewhere.test.") {
 		t.Errorf("status of a zone delegated elsewhere:\n%s", out)
+	}
+}
+
+// TestRFC2136StatusDNSSEC: with delegation.dnssec, status shows the DS to
+// publish, the parent's DS and whether they match, in text and JSON.
+func TestRFC2136StatusDNSSEC(t *testing.T) {
+	h := dnstest.StartHierarchy(t, "test.")
+	ours := []string{"ns1.company.test.", "ns2.company.test."}
+	srv := dnstest.Start(t, dnstest.BIND, dnstest.Options{Zones: []dnstest.Zone{{Name: "shop.test.", NS: ours, Signed: true}}})
+	t.Setenv(tsigEnv, srv.Key.Secret)
+	dir := t.TempDir()
+	git(t, dir, "init", "-q", "-b", "main")
+	write(t, dir, "zoneward.yaml", fmt.Sprintf(`provider:
+  type: rfc2136
+  server: %s
+  tsig: {name: %s, secret_env: %s}
+  nameservers: [ns1.company.test., ns2.company.test.]
+  delegation: {roots: [%s], port: %d, timeout: 1s, dnssec: true}
+company:
+  admins: ["@company"]
+  files: ["zones/*.yaml"]
+`, srv.Addr, srv.Key.Name, tsigEnv, h.Roots()[0], h.Port))
+	write(t, dir, ".github/CODEOWNERS", "/zones/ @company\n")
+	write(t, dir, "zones/shop.test.yaml", "www: {type: A, value: 192.0.2.1}\n")
+	commitAll(t, dir, "zones")
+	if err := h.Delegate("shop.test.", ours...); err != nil {
+		t.Fatal(err)
+	}
+	type zoneJSON struct {
+		DS       []string
+		ParentDS []string `json:"parent_ds"`
+		DSMatch  string   `json:"ds_match"`
+	}
+	statusJSON := func() zoneJSON {
+		t.Helper()
+		var st struct{ Zones []zoneJSON }
+		if err := json.Unmarshal([]byte(mustZW(t, dir, "status", "--format", "json")), &st); err != nil || len(st.Zones) != 1 {
+			t.Fatalf("status JSON: %+v, %v", st, err)
+		}
+		return st.Zones[0]
+	}
+
+	// Signed, but the parent has no DS yet.
+	out := mustZW(t, dir, "status")
+	z := statusJSON()
+	if len(z.DS) != 1 || z.DSMatch != "mismatch" || len(z.ParentDS) != 0 ||
+		!regexp.MustCompile(`(?m)^  DS: +`+regexp.QuoteMeta(z.DS[0])+`$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^  DS check: +mismatch: `).MatchString(out) || strings.Contains(out, "parent DS") {
+		t.Errorf("without a DS at the parent: %+v\n%s", z, out)
+	}
+
+	// The Domain Owner publishes it.
+	if err := h.TLD.Nsupdate("test.", "update add shop.test. 60 IN DS "+z.DS[0]); err != nil {
+		t.Fatal(err)
+	}
+	out = mustZW(t, dir, "status")
+	z = statusJSON()
+	if z.DSMatch != "match" || len(z.ParentDS) != 1 ||
+		!regexp.MustCompile(`(?m)^  parent DS: +`+regexp.QuoteMeta(z.ParentDS[0])+`$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^  DS check: +match: `).MatchString(out) {
+		t.Errorf("with the DS at the parent: %+v\n%s", z, out)
 	}
 }

@@ -70,6 +70,9 @@ missing, and fetched before every run) and reconciles the configured branch:
                   serve.webhook_secret_env, else 401 and nothing runs
   schedule        serve.schedule (default every 15 minutes) runs a sweep: repository
                   access re-checks and drift correction, --sweep-batch zones at a time
+  audit schedule  serve.audit_schedule (default none) runs the takeover audit, at start
+                  and then on the schedule; with the github block it keeps the findings'
+                  issues, as audit --issues does; findings are in /metrics
   GET /healthz    ok
   GET /metrics    Prometheus metrics
 
@@ -77,8 +80,8 @@ With serve.metrics_listen set, /metrics is served there instead, so that it need
 reachable by whoever can reach the webhook. Git credentials come from the environment:
 ZONEWARD_GIT_TOKEN (HTTPS) or ZONEWARD_GIT_SSH_KEY (path to a private key), or from the
 --remote URL's user information, which is never printed or written to disk. Runs never
-overlap; a push during a run queues one follow-up run. SIGTERM lets the zone being
-applied finish, then exits.`,
+overlap, audits included; a push during a run queues one follow-up run. SIGTERM lets the
+zone being applied finish, then exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd.Context(), g, o, cmd.ErrOrStderr()) },
 	}
@@ -167,7 +170,7 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ 
 		metricsAddr = mln.Addr().String()
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "branch", cfgBranch,
-		"schedule", sc.Schedule, "sweep_batch", d.sweepBatch, "revision", rev)
+		"schedule", sc.Schedule, "audit_schedule", sc.AuditSchedule, "sweep_batch", d.sweepBatch, "revision", rev)
 	if o.ready != nil {
 		o.ready <- ln.Addr().String()
 		if metricsAddr != "" {
@@ -181,6 +184,12 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ 
 			s.Close()
 		}
 		return fmt.Errorf("serve.schedule %q: %w", sc.Schedule, err)
+	}
+	if err := d.scheduleAudit(c, sc.AuditSchedule); err != nil {
+		for _, s := range servers {
+			s.Close()
+		}
+		return err
 	}
 	c.Start()
 	d.trigger(runIncremental) // catch up with whatever was pushed while down

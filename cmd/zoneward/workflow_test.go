@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/zoneward/zoneward/github/githubtest"
 )
@@ -212,5 +215,55 @@ func TestWorkflowCheckEveryCommitsAuthor(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, "gh-secret-token") {
 		t.Error("the token was printed")
+	}
+}
+
+// TestExampleWorkflowsPinned: every example workflow runs zoneward through
+// the composite action at the repository root, never a `go install` of
+// whatever is latest, and pins every other action by full commit SHA.
+func TestExampleWorkflowsPinned(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "zones-example", ".github", "workflows", "*.yml"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no example workflows: %v", err)
+	}
+	sha := regexp.MustCompile(`^[a-z0-9-]+/[a-z0-9-]+@[0-9a-f]{40}$`)
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wf struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string `yaml:"uses"`
+					Run  string `yaml:"run"`
+					With struct {
+						Command string `yaml:"command"`
+					} `yaml:"with"`
+				} `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		if err := yaml.Unmarshal(data, &wf); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		zoneward := 0
+		for job, j := range wf.Jobs {
+			for i, s := range j.Steps {
+				switch {
+				case strings.HasPrefix(s.Uses, "zoneward/zoneward@"):
+					zoneward++
+					if s.With.Command == "" {
+						t.Errorf("%s: job %s step %d runs the action without a command", p, job, i)
+					}
+				case s.Uses != "" && !sha.MatchString(s.Uses):
+					t.Errorf("%s: job %s step %d uses %s, not pinned by full commit SHA", p, job, i, s.Uses)
+				case strings.Contains(s.Run, "go install") || strings.Contains(s.Run, "zoneward "):
+					t.Errorf("%s: job %s step %d runs zoneward itself (%q): use the composite action", p, job, i, s.Run)
+				}
+			}
+		}
+		if zoneward == 0 {
+			t.Errorf("%s does not run zoneward through the composite action", p)
+		}
 	}
 }

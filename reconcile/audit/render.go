@@ -1,12 +1,13 @@
 package audit
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/zoneward/zoneward/reconcile"
 )
 
 // Record returns the finding's record as "name TYPE value", each part
@@ -109,33 +110,44 @@ func printable(s string) bool {
 	return true
 }
 
-// Text writes the report for a terminal: one line per finding, in the
-// "file:line: severity: kind: …" form editors jump to, then a summary.
+// String returns the finding as one line for a terminal, in the
+// "file:line: severity: kind: record: message [owners]" form editors jump
+// to, every name in it quoted when it is not plainly printable.
+func (f Finding) String() string {
+	owners := ""
+	for i, o := range f.Owners {
+		if i == 0 {
+			owners = " ["
+		} else {
+			owners += " "
+		}
+		owners += quote(o)
+	}
+	if owners != "" {
+		owners += "]"
+	}
+	return fmt.Sprintf("%s: %s: %s: %s: %s%s", f.Source(), f.Severity, f.Kind, f.Record(), f.Message(), owners)
+}
+
+// Totals returns one sentence counting r's findings by severity, and the
+// records and zones checked.
+func (r *Report) Totals() string {
+	if len(r.Findings) == 0 {
+		return fmt.Sprintf("No findings: %d record(s) in %d zone(s) checked.", r.Records, len(r.Zones))
+	}
+	return fmt.Sprintf("%d finding(s): %d error, %d warning, %d notice; %d record(s) in %d zone(s) checked.",
+		len(r.Findings), r.Count(Error), r.Count(Warning), r.Count(Notice), r.Records, len(r.Zones))
+}
+
+// Text writes the report for a terminal: one line per finding
+// ([Finding.String]), then a summary.
 func Text(w io.Writer, r *Report) error {
 	for _, f := range r.Findings {
-		owners := ""
-		for i, o := range f.Owners {
-			if i == 0 {
-				owners = " ["
-			} else {
-				owners += " "
-			}
-			owners += quote(o)
-		}
-		if owners != "" {
-			owners += "]"
-		}
-		if _, err := fmt.Fprintf(w, "%s: %s: %s: %s: %s%s\n", f.Source(), f.Severity, f.Kind,
-			f.Record(), f.Message(), owners); err != nil {
+		if _, err := fmt.Fprintln(w, f.String()); err != nil {
 			return err
 		}
 	}
-	if len(r.Findings) == 0 {
-		fmt.Fprintf(w, "No findings: %d record(s) in %d zone(s) checked.\n", r.Records, len(r.Zones))
-	} else {
-		fmt.Fprintf(w, "%d finding(s): %d error, %d warning, %d notice; %d record(s) in %d zone(s) checked.\n",
-			len(r.Findings), r.Count(Error), r.Count(Warning), r.Count(Notice), r.Records, len(r.Zones))
-	}
+	fmt.Fprintln(w, r.Totals())
 	_, err := fmt.Fprintf(w, "Resolved %d name(s) and %d delegation(s) with %d DNS queries.\n", r.Targets, r.Delegations, r.Queries)
 	return err
 }
@@ -162,41 +174,53 @@ type JSONFinding struct {
 	Key         string   `json:"key"`
 }
 
-// JSON writes the report as one JSON document.
+// JSON returns the finding in its `audit --format json` form.
+func (f Finding) JSON() JSONFinding {
+	chain, owners := f.Chain, f.Owners
+	if chain == nil {
+		chain = []string{}
+	}
+	if owners == nil {
+		owners = []string{}
+	}
+	return JSONFinding{
+		Kind: f.Kind, Severity: f.Severity.String(), Cause: f.Cause, Zone: f.Zone, Name: f.Name, Type: f.Type,
+		Value: f.Value, Target: f.Target, Chain: chain, Registrable: f.Registrable, Suffix: f.Suffix,
+		Detail: f.Detail, Message: f.Message(), File: f.File, Line: f.Line, Owners: owners, Key: f.Key(),
+	}
+}
+
+// JSONSummary counts a report's findings and work in `audit --format
+// json`. Fields are only ever added.
+type JSONSummary struct {
+	Error       int   `json:"error"`
+	Warning     int   `json:"warning"`
+	Notice      int   `json:"notice"`
+	Zones       int   `json:"zones"`
+	Records     int   `json:"records"`
+	Targets     int   `json:"targets"`
+	Delegations int   `json:"delegations"`
+	Queries     int64 `json:"queries"`
+}
+
+// Summary returns r's counts.
+func (r *Report) Summary() JSONSummary {
+	return JSONSummary{Error: r.Count(Error), Warning: r.Count(Warning), Notice: r.Count(Notice),
+		Zones: len(r.Zones), Records: r.Records, Targets: r.Targets, Delegations: r.Delegations, Queries: r.Queries}
+}
+
+// JSON writes the report as one JSON document, every rune that is not
+// graphic escaped (reconcile.EncodeJSON): names and values come from
+// tenants and DNS answers.
 func JSON(w io.Writer, r *Report) error {
 	out := struct {
 		Findings []JSONFinding `json:"findings"`
-		Summary  struct {
-			Error       int   `json:"error"`
-			Warning     int   `json:"warning"`
-			Notice      int   `json:"notice"`
-			Zones       int   `json:"zones"`
-			Records     int   `json:"records"`
-			Targets     int   `json:"targets"`
-			Delegations int   `json:"delegations"`
-			Queries     int64 `json:"queries"`
-		} `json:"summary"`
-	}{Findings: []JSONFinding{}}
+		Summary  JSONSummary   `json:"summary"`
+	}{Findings: []JSONFinding{}, Summary: r.Summary()}
 	for _, f := range r.Findings {
-		chain, owners := f.Chain, f.Owners
-		if chain == nil {
-			chain = []string{}
-		}
-		if owners == nil {
-			owners = []string{}
-		}
-		out.Findings = append(out.Findings, JSONFinding{
-			Kind: f.Kind, Severity: f.Severity.String(), Cause: f.Cause, Zone: f.Zone, Name: f.Name, Type: f.Type,
-			Value: f.Value, Target: f.Target, Chain: chain, Registrable: f.Registrable, Suffix: f.Suffix,
-			Detail: f.Detail, Message: f.Message(), File: f.File, Line: f.Line, Owners: owners, Key: f.Key(),
-		})
+		out.Findings = append(out.Findings, f.JSON())
 	}
-	s := &out.Summary
-	s.Error, s.Warning, s.Notice = r.Count(Error), r.Count(Warning), r.Count(Notice)
-	s.Zones, s.Records, s.Targets, s.Delegations, s.Queries = len(r.Zones), r.Records, r.Targets, r.Delegations, r.Queries
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return reconcile.EncodeJSON(w, out)
 }
 
 // MarkerPrefix begins the hidden marker of every issue the audit keeps.

@@ -174,9 +174,16 @@ func TestMarker(t *testing.T) {
 
 func TestJSON(t *testing.T) {
 	var b bytes.Buffer
-	rep := &Report{Findings: []Finding{hostile}, Zones: []string{"example.com."}, Records: 3, Targets: 2, Queries: 5}
+	// A bidirectional override and a DEL, which encoding/json leaves raw:
+	// a terminal showing the JSON would reorder or hide text.
+	bidi := hostile
+	bidi.Name, bidi.Detail = "www\u202e.example.com.", "answer\x7f"
+	rep := &Report{Findings: []Finding{hostile, bidi}, Zones: []string{"example.com."}, Records: 3, Targets: 2, Queries: 5}
 	if err := JSON(&b, rep); err != nil {
 		t.Fatal(err)
+	}
+	if bytes.ContainsRune(b.Bytes(), '\u202e') || bytes.ContainsRune(b.Bytes(), 0x7f) || !bytes.Contains(b.Bytes(), []byte(`\u202e`)) {
+		t.Errorf("non-graphic runes not escaped:\n%s", b.Bytes())
 	}
 	var out struct {
 		Findings []JSONFinding
@@ -189,7 +196,10 @@ func TestJSON(t *testing.T) {
 	if f.Severity != "error" || f.Kind != Dangling || f.Value != hostile.Value || f.Line != 7 || f.Key != hostile.Key() || len(f.Owners) != 3 || f.Message == "" {
 		t.Errorf("finding = %+v", f)
 	}
-	if s := out.Summary; s["error"] != 1 || s["records"] != 3 || s["targets"] != 2 || s["queries"] != 5 || s["zones"] != 1 {
+	if out.Findings[1].Name != bidi.Name || out.Findings[1].Detail != bidi.Detail {
+		t.Errorf("escaped text does not decode to the original: %+v", out.Findings[1])
+	}
+	if s := out.Summary; s["error"] != 2 || s["records"] != 3 || s["targets"] != 2 || s["queries"] != 5 || s["zones"] != 1 {
 		t.Errorf("summary = %v", s)
 	}
 }
