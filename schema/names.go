@@ -125,6 +125,37 @@ func pathHint(p string, parts []string, err error) error {
 // checkLabel checks one ASCII label of a host name. "_" is allowed
 // anywhere because service labels (_dmarc, _sip._tcp, _acme-challenge)
 // are names zone files must hold.
+// IsName reports whether name (with or without its final dot) is a name in
+// the form zoneward writes every name: lower-case labels of letters,
+// digits, '-' and '_' that neither start nor end with '-' (checkLabel's
+// rule), at most 253 bytes; with wildcard, the first label may be "*".
+// Such a name needs no escaping in a zone file and cannot be read as an
+// option by a command it is passed to. It is the one test of a name's
+// form outside record values; host names (a stricter rule) are
+// IsHostname's.
+func IsName(name string, wildcard bool) bool {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > maxName {
+		return false
+	}
+	if wildcard {
+		if name == "*" {
+			return true
+		}
+		name = strings.TrimPrefix(name, "*.")
+	}
+	for {
+		l, rest, more := strings.Cut(name, ".")
+		if checkLabel(l) != nil {
+			return false
+		}
+		if !more {
+			return true
+		}
+		name = rest
+	}
+}
+
 func checkLabel(l string) error {
 	if l == "" {
 		return fmt.Errorf("empty label (\"..\" or a leading or trailing dot)")

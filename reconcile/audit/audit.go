@@ -187,15 +187,6 @@ func (r *Report) Count(s Severity) int {
 // exits 1 on.
 func (r *Report) Failed() bool { return r.Count(Error) > 0 }
 
-// ByKind counts findings by kind, every kind present (a gauge per kind).
-func (r *Report) ByKind() map[Kind]int {
-	m := map[Kind]int{Dangling: 0, Lame: 0, Claimable: 0, Unknown: 0}
-	for _, f := range r.Findings {
-		m[f.Kind]++
-	}
-	return m
-}
-
 // Zone returns the findings of zone.
 func (r *Report) Zone(zone string) []Finding {
 	var out []Finding

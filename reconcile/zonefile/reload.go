@@ -155,14 +155,10 @@ func (p *Provider) runReload(ctx context.Context, origin, path string) error {
 		}
 		argv[i] = a
 	}
+	// The zone's name is a whole argument, which a command would read as
+	// an option if it started with "-"; zonePath has refused such a name
+	// (schema.IsName) before any file was written.
 	e := &ReloadError{Zone: origin, File: path, Argv: argv}
-	if strings.HasPrefix(zone, "-") {
-		// The zone's name is a whole argument, which a command reads as an
-		// option when it starts with "-". Zones of a repository never do
-		// (schema refuses such labels); this is for any other caller.
-		e.Err = errors.New(`the zone's name starts with "-" and would be read as an option: not run`)
-		return e
-	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.reloadTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)

@@ -307,12 +307,12 @@ func alive(pid int) bool {
 
 // TestReloadOptionLikeZone: a zone name that a command would read as an
 // option never reaches it. Repository zones cannot have one; a provider
-// called by another program could.
+// called by another program could: such a name is no zone name at all.
 func TestReloadOptionLikeZone(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "log")
 	p := newReload(t, 0, "sh", "-c", `echo "$1" >> "$2"`, "sh", "{zone}", log)
 	err := p.Apply(context.Background(), "-c.example.", reconcile.Changes{})
-	if err == nil || !strings.Contains(err.Error(), `starts with "-" and would be read as an option: not run`) {
+	if err == nil || !strings.Contains(err.Error(), `invalid zone name "-c.example."`) {
 		t.Errorf("Apply = %v", err)
 	}
 	if got := lines(t, log); len(got) != 0 {

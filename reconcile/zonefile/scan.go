@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/zoneward/zoneward/reconcile"
 	"github.com/zoneward/zoneward/reconcile/outdir"
+	"github.com/zoneward/zoneward/schema"
 )
 
 // This file reads zone files in the form render writes them without
@@ -427,45 +428,18 @@ func splitComment(rdata []byte) (value, comment []byte, ok bool) {
 // (dns.IsDomainName allows 255 octets on the wire, 254 characters here).
 const maxName = 253
 
-// ldhName reports whether s is an absolute name of lower-case LDH and "_"
-// labels, which ZoneParser keeps and sprintName prints unchanged.
+// ldhName reports whether s is an absolute name in the form zoneward
+// writes (schema.IsName), which ZoneParser keeps and sprintName prints
+// unchanged.
 func ldhName(s string) bool {
-	if len(s) < 2 || len(s) > maxName || s[len(s)-1] != '.' {
-		return false
-	}
-	return ldhLabels(s[:len(s)-1], false)
+	return len(s) >= 2 && len(s) <= maxName && s[len(s)-1] == '.' && schema.IsName(s, false)
 }
 
-// ldhOwner reports whether b is a relative owner name of lower-case LDH
-// and "_" labels, the first of which may be "*".
+// ldhOwner reports whether b is a relative owner name in that form (no
+// final dot), the first label of which may be "*".
 func ldhOwner(b []byte) bool {
 	s := string(b) // not copied: the compiler sees that s does not escape
-	return ldhLabels(s, true)
-}
-
-func ldhLabels(s string, wildcard bool) bool {
-	if s == "" {
-		return false
-	}
-	n := 0 // length of the current label
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '.':
-			if n == 0 {
-				return false
-			}
-			n = 0
-			continue
-		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_':
-		case c == '*' && wildcard && i == 0 && (len(s) == 1 || s[1] == '.'):
-		default:
-			return false
-		}
-		if n++; n > 63 {
-			return false
-		}
-	}
-	return n > 0
+	return !strings.HasSuffix(s, ".") && schema.IsName(s, true)
 }
 
 // fastType returns the type name for the types canonical knows, or "".

@@ -18,6 +18,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/zoneward/zoneward/reconcile"
 	"github.com/zoneward/zoneward/reconcile/outdir"
+	"github.com/zoneward/zoneward/schema"
 )
 
 // Provider keeps each zone in <dir>/<zone>.zone. The file is the whole
@@ -108,27 +109,10 @@ func (p *Provider) Capabilities() reconcile.Capabilities {
 // accepted: no "/", "..", or other bytes that could leave the directory.
 func (p *Provider) zonePath(zone string) (origin, path string, err error) {
 	name := strings.TrimSuffix(strings.ToLower(zone), ".")
-	if !validZone(name) {
-		return "", "", fmt.Errorf("zonefile: invalid zone name %q (lower-case letters, digits, '-' and '_' labels; Unicode zones in punycode)", zone)
+	if !schema.IsName(name, false) {
+		return "", "", fmt.Errorf("zonefile: invalid zone name %q (lower-case letters, digits, '-' and '_' labels, none starting or ending with '-'; Unicode zones in punycode)", zone)
 	}
 	return name + ".", filepath.Join(p.dir, name+".zone"), nil
-}
-
-func validZone(name string) bool {
-	if name == "" || len(name) > 253 {
-		return false
-	}
-	for _, l := range strings.Split(name, ".") {
-		if l == "" || len(l) > 63 {
-			return false
-		}
-		for _, c := range []byte(l) {
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // Records returns the records of zone's file except the SOA and apex NS
@@ -295,7 +279,9 @@ func (p *Provider) idOf(origin string, r reconcile.Record) string {
 // comment.
 func (p *Provider) entryOf(origin string, r reconcile.Record) (entry, error) {
 	name := strings.ToLower(r.Name)
-	if !validOwner(name) {
+	// The names the engine produces: the form schema.IsName gives every
+	// name, with a leading "*" for wildcards; absolute.
+	if !strings.HasSuffix(name, ".") || !schema.IsName(name, true) {
 		return entry{}, fmt.Errorf("invalid name %q", r.Name)
 	}
 	if !dns.IsSubDomain(origin, name) {
@@ -344,24 +330,6 @@ func parsedEntry(name, typ string, r reconcile.Record) (entry, error) {
 	}
 	e.rec.File = r.File
 	return e, nil
-}
-
-// validOwner accepts the names the engine produces: lower-case LDH labels,
-// "_" (SRV, DMARC) and a leading "*" wildcard.
-func validOwner(name string) bool {
-	if !strings.HasSuffix(name, ".") || len(name) > 254 {
-		return false
-	}
-	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
-	for i, l := range labels {
-		if l == "*" && i == 0 {
-			continue
-		}
-		if !validZone(l) {
-			return false
-		}
-	}
-	return true
 }
 
 // checkCNAME refuses a CNAME beside any other record at its name (RFC 1034
@@ -456,7 +424,7 @@ func (p *Provider) Zones(ctx context.Context) ([]string, error) {
 	var zones []string
 	for _, e := range ents {
 		name, ok := strings.CutSuffix(e.Name(), ".zone")
-		if !ok || !e.Type().IsRegular() || !validZone(name) {
+		if !ok || !e.Type().IsRegular() || !schema.IsName(name, false) {
 			continue
 		}
 		zones = append(zones, name+".")
