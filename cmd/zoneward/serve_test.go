@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -29,6 +30,7 @@ type served struct {
 	zones       string // the daemon's zone file directory
 	cancel      context.CancelFunc
 	done        chan error
+	stopOnce    sync.Once
 }
 
 // startServe makes a bare "origin" holding zones-example, and runs
@@ -38,16 +40,20 @@ func startServe(t *testing.T) *served {
 	return startServeWith(t, serveSetup{})
 }
 
+// stop shuts the daemon down and waits for it; a test may call it before
+// its cleanup does.
 func (s *served) stop() {
-	s.cancel()
-	select {
-	case err := <-s.done:
-		if err != nil {
-			s.t.Errorf("serve: %v", err)
+	s.stopOnce.Do(func() {
+		s.cancel()
+		select {
+		case err := <-s.done:
+			if err != nil {
+				s.t.Errorf("serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			s.t.Errorf("serve did not shut down")
 		}
-	case <-time.After(30 * time.Second):
-		s.t.Errorf("serve did not shut down")
-	}
+	})
 }
 
 func (s *served) push(msg string) string {
