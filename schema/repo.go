@@ -82,6 +82,9 @@ type LoadOptions struct {
 	// contents are not read. Incremental runs use it to parse only what a
 	// change affects.
 	Zones func(zone string) bool
+	// Cache, when not nil, keeps parsed files for the next Load (see
+	// ParseCache): a daemon parses only what changed between runs.
+	Cache *ParseCache
 }
 
 // Load reads the zones repository in fsys: zoneward.yaml at its root,
@@ -171,7 +174,7 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 		}
 		parse = append(parse, p)
 	}
-	r.Files, err = parseFiles(fsys, parse, popts)
+	r.Files, err = parseFiles(fsys, parse, popts, opts.Cache)
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +186,9 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 	checkAuthority(r.Files)
 	checkRisk(r.Config, r.Files)
 	checkZoneSizes(r.Files, r.Config.Policy.Limits.orDefault().RecordsPerZone, popts)
+	if opts.Cache != nil {
+		opts.Cache.retain(r.Files)
+	}
 	for _, f := range r.Files {
 		f.Errs.Sort()
 		r.Errs = append(r.Errs, f.Errs...)
@@ -259,9 +265,14 @@ func checkZoneSizes(files []*File, policy int, opts ParseOptions) {
 // returned (that of the first unreadable path in order, as a sequential
 // loop would give) do not depend on scheduling. No goroutine outlives the
 // call.
-func parseFiles(fsys fs.FS, paths []string, opts ParseOptions) ([]*File, error) {
+func parseFiles(fsys fs.FS, paths []string, opts ParseOptions, cache *ParseCache) ([]*File, error) {
 	if len(paths) == 0 {
 		return nil, nil // as before: a repository without zones has nil Files
+	}
+	parse := ParseFile
+	if cache != nil {
+		key := optionsKey(opts)
+		parse = func(path string, data []byte, opts ParseOptions) *File { return cache.parse(path, data, opts, key) }
 	}
 	limit := opts.Policy.Limits.orDefault().FileBytes
 	files := make([]*File, len(paths))
@@ -293,7 +304,7 @@ func parseFiles(fsys fs.FS, paths []string, opts ParseOptions) ([]*File, error) 
 				failed.Store(true)
 				return
 			}
-			files[i] = ParseFile(paths[i], data, opts)
+			files[i] = parse(paths[i], data, opts)
 		}
 	}
 	for range min(runtime.GOMAXPROCS(0), len(paths)) {

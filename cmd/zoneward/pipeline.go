@@ -86,6 +86,9 @@ type runner struct {
 	// at the start of every run; the zones it has seen delegated to the
 	// Company are kept in the state file.
 	delegation *delegation.Checker
+	// parsed keeps parsed zone files between runs: a daemon parses only
+	// the files that changed since its last run.
+	parsed *schema.ParseCache
 }
 
 // newRunner reads the configuration at the working tree (or rev) of dir and
@@ -113,7 +116,7 @@ func newRunner(dir, rev string) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{dir: abs, provider: prov, gh: gh}
+	r := &runner{dir: abs, provider: prov, gh: gh, parsed: new(schema.ParseCache)}
 	if d, ok := prov.(*delegation.Provider); ok {
 		r.delegation = d.Checker
 	}
@@ -170,7 +173,7 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 	var l *loaded
 	var zones []string
 	if mode == modeFull {
-		if l, err = load(ctx, g, r.access()); err != nil {
+		if l, err = loadOpts(ctx, g, r.access(), schema.LoadOptions{Cache: r.parsed}); err != nil {
 			return nil, err
 		}
 		defer l.close()
@@ -210,7 +213,7 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 		if parseAll {
 			sel = nil
 		}
-		if l, err = loadWith(ctx, g, nil, sel); err != nil {
+		if l, err = loadOpts(ctx, g, nil, schema.LoadOptions{Zones: sel, Cache: r.parsed}); err != nil {
 			return nil, err
 		}
 		defer l.close()
