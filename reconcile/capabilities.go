@@ -20,7 +20,8 @@ import (
 //	Parallel        how many zones to work on at once
 //	Budgeted        the request budget a sweep must fit in
 //	RequestCounter  the requests sent, by kind, for --stats and metrics
-//	Preflighter     one check of the credentials before any zone is read
+//	Preflighter     one check of the credentials before any zone is read (preflight.go)
+//	Finisher        a zone whose last apply left work undone with nothing to change (provider.go)
 
 // ZoneLister is implemented by providers that can list the zones they hold
 // cheaply. A full run plans every listed zone too, so that the records of a

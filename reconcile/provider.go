@@ -91,7 +91,9 @@ type Capabilities struct {
 }
 
 // Provider is a DNS provider as the engine uses it. Implementations must be
-// safe for concurrent use on different zones.
+// safe for concurrent use on different zones. What a provider can say
+// beyond its records (zone lifecycles, request budgets, …) it says through
+// the optional interfaces listed in capabilities.go.
 type Provider interface {
 	Capabilities() Capabilities
 	// Records returns every record of zone that the provider lets a

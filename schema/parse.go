@@ -467,8 +467,8 @@ func (p *parser) document(root *yaml.Node) {
 
 // record reads one record mapping at the fully qualified name.
 func (p *parser) record(name string, n *yaml.Node) {
-	// Keys and values by their index in recordKeys: two maps per record
-	// were a tenth of ParseFile's allocations.
+	// Keys and values by their index in recordKeys, not in maps: a record
+	// is parsed for every value of every file.
 	var keys, vals [7]*yaml.Node // len(recordKeys)
 	content := p.pairs(n)
 	for i := 0; i+1 < len(content); i += 2 {

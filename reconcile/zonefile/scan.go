@@ -191,7 +191,7 @@ func (s *scanner) record(line, rest []byte) ([]byte, error) {
 		return nil, errSlowPath
 	}
 	typ := fastType(f.typ)
-	if typ == "" || !canonical(typ, value) || bytes.Count(comment, []byte{';'}) > 1 {
+	if typ == "" || !isCanonical(typ, value) || bytes.Count(comment, []byte{';'}) > 1 {
 		return rest, s.alone(line)
 	}
 	if typ == "NS" && name == s.origin {
@@ -467,7 +467,7 @@ func fastType(b []byte) string {
 	return ""
 }
 
-// canonical reports whether v, the rdata of a record of type typ, is in
+// isCanonical reports whether v, the rdata of a record of type typ, is in
 // the form schema.RRValue gives it, so that parsing it and canonicalising
 // the result gives v again, under any origin. It is false for anything it
 // is not sure of, which only sends the line the slow way.
@@ -477,7 +477,7 @@ func fastType(b []byte) string {
 // (unchanged for lower-case LDH names, which RRValue has made absolute),
 // TXT strings and the CAA value through sprintTxt and sprintTxtOctet
 // (printable ASCII as is, except '"' and '\', which are escaped).
-func canonical(typ string, v []byte) bool {
+func isCanonical(typ string, v []byte) bool {
 	switch typ {
 	case "A":
 		return canonicalIPv4(v)

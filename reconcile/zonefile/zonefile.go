@@ -308,11 +308,11 @@ func (p *Provider) entryOf(origin string, r reconcile.Record) (entry, error) {
 			return entry{}, fmt.Errorf("marker file %q must be printable ASCII without spaces", r.File)
 		}
 	}
-	if fastType([]byte(typ)) != "" && canonical(typ, []byte(r.Value)) {
+	if fastType([]byte(typ)) != "" && isCanonical(typ, []byte(r.Value)) {
 		// The value is already what parseLine and newEntry would make of
-		// it, a single canonical rdata (see canonical), so skip their
-		// three ZoneParser parses and two RRValue calls: per 20-record
-		// zone, 2,450 allocations and most of Apply's CPU time.
+		// it, a single canonical rdata (see isCanonical), so skip their
+		// three ZoneParser parses and two RRValue calls, most of Apply's
+		// work (see BENCHMARKS.md).
 		return entry{rec: reconcile.Record{Name: name, Type: typ, TTL: r.TTL, Value: r.Value, File: r.File, ID: recordID(name, typ, r.Value)}}, nil
 	}
 	return parsedEntry(name, typ, r)
