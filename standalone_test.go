@@ -29,7 +29,7 @@ var (
 // path that leads outside it: a string literal, or the leading literal
 // arguments of filepath.Join or path.Join, that climbs above the module
 // root from the file's directory, is an absolute path into /work, or
-// names shared/reference.
+// names the workspace's reference directory (sharedReference).
 func TestStandalone(t *testing.T) {
 	root, err := os.Getwd() // go test runs in the package directory, here the module root
 	if err != nil {
