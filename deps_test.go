@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"reconcile/audit/audittest":   {},
 	"reconcile/dnstest":           {},
 	"reconcile/rfc2136":           {"reconcile", "schema"},
-	"reconcile/delegation":        {"reconcile", "reconcile/dnsquery"},
+	"reconcile/delegation":        {"reconcile", "reconcile/dnsquery", "schema"},
 	"reconcile/incremental":       {"schema", "schema/gitfs", "reconcile/outdir"},
 	"reconcile/zonefile":          {"reconcile", "reconcile/outdir", "schema"},
 	"reconcile/cloudflare":        {"reconcile", "schema"},

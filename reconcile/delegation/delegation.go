@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/zoneward/zoneward/reconcile"
 	"github.com/zoneward/zoneward/reconcile/dnsquery"
+	"github.com/zoneward/zoneward/schema"
 )
 
 // Options are the provider block's "delegation" keys in zoneward.yaml.
@@ -164,6 +166,8 @@ type Checker struct {
 	dead    map[string]bool // servers that gave no answer in this generation
 	started time.Time
 	own     bool // Client was made here, so Reset replaces it
+
+	publicRoots bool // tests: treat loopback roots as public ones
 }
 
 // DefaultMaxAge is longer than a run and shorter than the schedules a
@@ -272,7 +276,7 @@ func (c *Checker) Lookup(ctx context.Context, zone string) (Delegation, error) {
 			return Delegation{}, ctx.Err()
 		}
 	}
-	l.d, l.err = (&walker{c, client}).walk(ctx, zone, 0)
+	l.d, l.err = (&walker{c, client, &budget{maxQueries}}).walk(ctx, zone, 0)
 	if l.err != nil && ctx.Err() != nil {
 		c.mu.Lock()
 		delete(c.found, zone)
@@ -287,6 +291,58 @@ func (c *Checker) Lookup(ctx context.Context, zone string) (Delegation, error) {
 type walker struct {
 	*Checker
 	client *dnsquery.Client
+	budget *budget
+}
+
+// maxQueries bounds the queries one lookup may send, glueless nameservers
+// and retries included. A real delegation takes a handful; a hostile chain
+// of referrals without glue could otherwise multiply them.
+const maxQueries = 64
+
+// budget counts a lookup's queries; a walker and the walks it starts for
+// nameservers' addresses share one.
+type budget struct{ left int }
+
+func (b *budget) take() bool {
+	if b.left <= 0 {
+		return false
+	}
+	b.left--
+	return true
+}
+
+// reachable reports whether the walk may send a query to a, an address a
+// referral gave (glue, or a nameserver's A record). Those come from
+// whoever runs the parent zones, so only public addresses are asked, as
+// the audit asks (schema.PublicAddr): a referral must not turn the
+// reconciler into a probe of its own network. A hierarchy whose roots are
+// configured at private addresses (a lab, the tests' loopback) is private
+// throughout, and its glue is asked too.
+func (c *walker) reachable(a net.IP) bool {
+	addr, ok := netip.AddrFromSlice(a)
+	if !ok {
+		return false
+	}
+	addr = addr.Unmap()
+	return schema.PublicAddr(addr) || c.privateRoots()
+}
+
+// privateRoots reports whether the configured roots are themselves at
+// addresses that are not public.
+func (c *Checker) privateRoots() bool {
+	if c.publicRoots {
+		return false
+	}
+	for _, r := range c.Options.Roots {
+		host := r
+		if h, _, err := net.SplitHostPort(r); err == nil {
+			host = h
+		}
+		if a, err := netip.ParseAddr(host); err == nil && !schema.PublicAddr(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // walk follows referrals from the roots towards zone until a server
@@ -309,11 +365,17 @@ func (c *walker) walk(ctx context.Context, zone string, depth int) (Delegation, 
 				d.NS, d.Delegated, d.Authoritative = ns, true, true
 				return d, nil
 			}
-			if len(r.Answer) == 0 {
+			if len(r.Answer) == 0 && hasSOA(r) && !hasNS(r) {
 				d.Parent = soaOwner(r, cut)
 				return d, nil // the name exists in the parent, without NS
 			}
-			return Delegation{}, fmt.Errorf("looking up the delegation of %s: %s answered with %d records and no NS", zone, used[0], len(r.Answer))
+			if len(r.Answer) > 0 || !hasNS(r) {
+				// Neither a delegation nor a proof of none: never read
+				// as "not delegated" (that would withdraw the zone).
+				return Delegation{}, fmt.Errorf("looking up the delegation of %s: %s answered with %d records, no NS and no SOA", zone, used[0], len(r.Answer))
+			}
+			// A referral with the AA bit set, as some servers send: a
+			// referral all the same.
 		}
 		// A referral must move down, towards zone: anything else is lame
 		// or hostile, and following it could loop.
@@ -339,13 +401,15 @@ func (c *walker) walk(ctx context.Context, zone string, depth int) (Delegation, 
 // answered usefully (for asking them again).
 func (c *walker) ask(ctx context.Context, servers []string, name string, qtype uint16) (*dns.Msg, []string, error) {
 	var last error
+	asked := 0
 	for i, s := range servers {
-		if i == serversPerLevel {
+		if asked == serversPerLevel {
 			break
 		}
 		// A server that did not answer one question of this run is not
-		// asked another: with the roots unreachable, every zone would
-		// otherwise wait out every timeout of every root.
+		// asked another, and does not count among the servers tried:
+		// with some roots unreachable, every zone would otherwise wait
+		// out their timeouts, or give up before reaching a live one.
 		c.mu.Lock()
 		dead := c.dead[s]
 		c.mu.Unlock()
@@ -353,6 +417,10 @@ func (c *walker) ask(ctx context.Context, servers []string, name string, qtype u
 			last = fmt.Errorf("%s gave no answer earlier in this run", s)
 			continue
 		}
+		if !c.budget.take() {
+			return nil, nil, fmt.Errorf("more than %d queries for one lookup: the delegation chain is too long or hostile", maxQueries)
+		}
+		asked++
 		r, err := c.client.Query(ctx, s, name, qtype)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -404,6 +472,17 @@ func nsTargets(rrs []dns.RR, owner string) []string {
 	return slices.Compact(out)
 }
 
+// hasSOA and hasNS report whether r's authority section holds an SOA, or
+// NS records: a negative answer proves itself with the SOA of its zone, a
+// referral names the servers it refers to.
+func hasSOA(r *dns.Msg) bool {
+	return slices.ContainsFunc(r.Ns, func(rr dns.RR) bool { _, ok := rr.(*dns.SOA); return ok })
+}
+
+func hasNS(r *dns.Msg) bool {
+	return slices.ContainsFunc(r.Ns, func(rr dns.RR) bool { _, ok := rr.(*dns.NS); return ok })
+}
+
 func soaOwner(r *dns.Msg, fallback string) string {
 	for _, rr := range r.Ns {
 		if soa, ok := rr.(*dns.SOA); ok {
@@ -418,7 +497,7 @@ func soaOwner(r *dns.Msg, fallback string) string {
 func (c *walker) addresses(ctx context.Context, r *dns.Msg, ns []string, depth int) ([]string, error) {
 	var out []string
 	for _, rr := range r.Extra {
-		if a, ok := rr.(*dns.A); ok && slices.Contains(ns, canonical(a.Hdr.Name)) {
+		if a, ok := rr.(*dns.A); ok && slices.Contains(ns, canonical(a.Hdr.Name)) && c.reachable(a.A) {
 			out = append(out, net.JoinHostPort(a.A.String(), c.port()))
 		}
 	}
@@ -450,30 +529,33 @@ func (c *walker) addresses(ctx context.Context, r *dns.Msg, ns []string, depth i
 // that holds it.
 func (c *walker) hostAddresses(ctx context.Context, host string, depth int) ([]string, error) {
 	servers := c.roots()
+	cut := "."
 	for range maxReferrals {
 		r, _, err := c.ask(ctx, servers, host, dns.TypeA)
 		if err != nil {
 			return nil, err
 		}
-		if r.Authoritative {
+		if r.Authoritative && len(r.Answer) > 0 {
 			var out []string
 			for _, rr := range r.Answer {
-				if a, ok := rr.(*dns.A); ok {
+				if a, ok := rr.(*dns.A); ok && c.reachable(a.A) {
 					out = append(out, net.JoinHostPort(a.A.String(), c.port()))
 				}
 			}
 			if len(out) == 0 {
-				return nil, fmt.Errorf("%s has no A record", host)
+				return nil, fmt.Errorf("%s has no A record zoneward may ask", host)
 			}
 			return out, nil
 		}
-		cut, ns := referral(r)
-		if cut == "" || !dns.IsSubDomain(cut, host) {
-			return nil, fmt.Errorf("no referral towards %s", host)
+		// As in walk: a referral must move down, towards host.
+		next, ns := referral(r)
+		if next == "" || !dns.IsSubDomain(next, host) || !dns.IsSubDomain(cut, next) || next == cut {
+			return nil, fmt.Errorf("no referral towards %s below %s", host, cut)
 		}
 		if servers, err = c.addresses(ctx, r, ns, depth); err != nil {
 			return nil, err
 		}
+		cut = next
 	}
 	return nil, fmt.Errorf("more than %d referrals towards %s", maxReferrals, host)
 }
@@ -524,7 +606,7 @@ func (c *Checker) ZoneStatus(ctx context.Context, zone string) (reconcile.ZoneSt
 		c.mu.Lock()
 		client := c.Client
 		c.mu.Unlock()
-		(&walker{c, client}).checkDS(ctx, zone, d, &st)
+		(&walker{c, client, &budget{maxQueries}}).checkDS(ctx, zone, d, &st)
 	}
 	return st, nil
 }
@@ -573,6 +655,20 @@ func (c *walker) checkDS(ctx context.Context, zone string, d Delegation, st *rec
 		st.DSMatch = "mismatch"
 	}
 }
+
+// The capabilities a wrapped provider may have, passed through (see
+// reconcile/capabilities.go): a capability the wrapper dropped would be
+// silently lost (a failed reload never retried, say).
+var (
+	_ reconcile.Statuser       = (*Provider)(nil)
+	_ reconcile.Preflighter    = (*Provider)(nil)
+	_ reconcile.Normalizer     = (*Provider)(nil)
+	_ reconcile.Parallel       = (*Provider)(nil)
+	_ reconcile.ZoneLister     = (*Provider)(nil)
+	_ reconcile.RequestCounter = (*Provider)(nil)
+	_ reconcile.Budgeted       = (*Provider)(nil)
+	_ reconcile.Finisher       = (*Provider)(nil)
+)
 
 // Provider adds the delegation's lifecycle to a provider that has none of
 // its own. Records and Apply are the inner provider's; the engine, seeing
@@ -640,6 +736,15 @@ func (p *Provider) Budget() (int, time.Duration) {
 		return b.Budget()
 	}
 	return 0, 0
+}
+
+// Unfinished is the inner provider's (a zone file written whose name
+// server did not reload it, say), so that the engine still finishes it.
+func (p *Provider) Unfinished(ctx context.Context, zone string) bool {
+	if f, ok := p.Provider.(reconcile.Finisher); ok {
+		return f.Unfinished(ctx, zone)
+	}
+	return false
 }
 
 // Unwrap returns the inner provider.

@@ -2,7 +2,10 @@ package delegation_test
 
 import (
 	"context"
+	"net"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -257,5 +260,103 @@ func TestReset(t *testing.T) {
 	time.Sleep(2 * time.Millisecond)
 	if st := status(t, c); st.State != reconcile.ZoneActive {
 		t.Fatalf("after MaxAge: %s (%s), want active", st.State, st.Detail)
+	}
+}
+
+// fakeServer answers every query with reply(q), on loopback UDP.
+func fakeServer(t *testing.T, reply func(q *dns.Msg) *dns.Msg) (string, *atomic.Int64) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		n.Add(1)
+		w.WriteMsg(reply(q))
+	})}
+	go srv.ActivateAndServe()
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String(), &n
+}
+
+func rr(t *testing.T, s string) dns.RR {
+	t.Helper()
+	r, err := dns.NewRR(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestAuthoritativeReferralIsAReferral: a server that sets the AA bit on
+// a referral (some do) delegates all the same; its answer is never read
+// as "not delegated", which would withdraw an active zone.
+func TestAuthoritativeReferralIsAReferral(t *testing.T) {
+	root, _ := fakeServer(t, func(q *dns.Msg) *dns.Msg {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Authoritative = true
+		m.Ns = append(m.Ns, rr(t, "example.test. 60 IN NS ns1.company.test."))
+		return m
+	})
+	c := &delegation.Checker{Nameservers: []string{"ns1.company.test."},
+		Options: delegation.Options{Roots: []string{root}, Timeout: time.Second},
+		History: delegation.NewMemoryHistory("example.test.")}
+	st, err := c.ZoneStatus(context.Background(), "example.test.")
+	if err != nil || st.State != reconcile.ZoneActive {
+		t.Fatalf("state %s (%q), err %v; want active: the referral names the Company's server", st.State, st.Detail, err)
+	}
+
+	// An authoritative empty answer with neither SOA nor NS proves
+	// nothing: unknown, never withdrawn.
+	bare, _ := fakeServer(t, func(q *dns.Msg) *dns.Msg {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Authoritative = true
+		return m
+	})
+	c = &delegation.Checker{Nameservers: []string{"ns1.company.test."},
+		Options: delegation.Options{Roots: []string{bare}, Timeout: time.Second},
+		History: delegation.NewMemoryHistory("example.test.")}
+	if st, _ := c.ZoneStatus(context.Background(), "example.test."); st.State != reconcile.ZoneUnknown {
+		t.Errorf("an empty authoritative answer without SOA: state %s (%q), want unknown", st.State, st.Detail)
+	}
+}
+
+// TestGlueAtPrivateAddressesIsNotAsked: the walk asks only public
+// addresses a referral hands it (as the audit does), so the owner of a
+// parent zone cannot point the reconciler at its own network. The
+// exception, a hierarchy whose roots are themselves private, is what the
+// other tests use; here the root is at a public address only in name.
+func TestGlueAtPrivateAddressesIsNotAsked(t *testing.T) {
+	inner, asked := fakeServer(t, func(q *dns.Msg) *dns.Msg {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		return m
+	})
+	_, port, _ := net.SplitHostPort(inner)
+	// A referral to a nameserver whose glue is 10.0.0.53 (private) and
+	// 127.0.0.1 (loopback, where the fake "inner" server listens).
+	root, _ := fakeServer(t, func(q *dns.Msg) *dns.Msg {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Ns = append(m.Ns, rr(t, "test. 60 IN NS ns.test."))
+		m.Extra = append(m.Extra, rr(t, "ns.test. 60 IN A 10.0.0.53"), rr(t, "ns.test. 60 IN A 127.0.0.1"))
+		return m
+	})
+	c := &delegation.Checker{Nameservers: []string{"ns1.company.test."},
+		Options: delegation.Options{Roots: []string{root}, Timeout: 200 * time.Millisecond},
+		History: delegation.NewMemoryHistory()}
+	// Pretend the root is public: a Checker whose roots are private
+	// would allow private glue.
+	delegation.SetPublicRoots(c)
+	c.Options.Port, _ = strconv.Atoi(port)
+	st, _ := c.ZoneStatus(context.Background(), "example.test.")
+	if st.State != reconcile.ZoneUnknown {
+		t.Errorf("state %s (%q), want unknown: no glue zoneward may ask", st.State, st.Detail)
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("the server at a loopback glue address was asked %d times", n)
 	}
 }
