@@ -93,6 +93,34 @@ func checkAuthority(files []*File) {
 			checkRecordAuthority(f, &Record{Name: ig.Name, Type: ig.Type, Pos: ig.Pos}, zoneFiles, subtrees, cuts)
 		}
 	}
+	checkDNAMEAuthority(files)
+}
+
+// checkDNAMEAuthority refuses a DNAME above another file's names. A DNAME
+// answers for every name below its owner (RFC 6672 §2.3), so one at the
+// apex of acme.dev would redirect alice.acme.dev and everything in it, and
+// one in alice's file above a subtree file of its own would redirect that
+// tenant's names: the DNAME's file would speak for names it does not own.
+// A DNAME is fine where every name below it is its own file's.
+func checkDNAMEAuthority(files []*File) {
+	for _, f := range files {
+		if f.Zone == "" {
+			continue
+		}
+		for i := range f.Records {
+			r := &f.Records[i]
+			if r.Type != "DNAME" {
+				continue
+			}
+			for _, g := range files {
+				if g == f || g.Zone == "" || g.Origin == r.Name || !isBelow(g.Origin, r.Name) {
+					continue
+				}
+				f.Errs.Add(r.Pos, "DNAME at %q would answer for every name below it, %q of %s among them: a DNAME may stand only where every name below it is this file's", r.Name, g.Origin, g.Path)
+				break
+			}
+		}
+	}
 }
 
 func checkRecordAuthority(f *File, r *Record, zoneFiles map[string]*File, subtrees map[nameKey]*File, cuts map[nameKey]cut) {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestCheckAuthority(t *testing.T) {
@@ -128,6 +129,56 @@ func TestCheckAuthority(t *testing.T) {
 			all.Sort()
 			if got := errStrings(all); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestDNAMEAboveAnotherFile: a DNAME answers for every name below it, so a
+// zone file's DNAME at the apex would redirect its tenants' subtrees, and
+// a subtree file's over a nested subtree file would redirect that
+// tenant's names. Refused; a DNAME over names of its own file only is not.
+func TestDNAMEAboveAnotherFile(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"apex over a tenant", map[string]string{
+			"zones/acme.dev.yaml":       "'': {type: DNAME, value: attacker.example.}\n",
+			"zones/acme.dev/alice.yaml": "'': {type: A, value: 192.0.2.1}\n",
+		}, []string{`zones/acme.dev.yaml:1:5: DNAME at "acme.dev." would answer for every name below it, "alice.acme.dev." of zones/acme.dev/alice.yaml among them: a DNAME may stand only where every name below it is this file's`}},
+		{"tenant over a nested tenant", map[string]string{
+			"zones/acme.dev.yaml":           "www: {type: A, value: 192.0.2.1}\n",
+			"zones/acme.dev/alice.yaml":     "'': {type: DNAME, value: attacker.example.}\n",
+			"zones/acme.dev/bob.alice.yaml": "'': {type: A, value: 192.0.2.2}\n",
+		}, []string{`zones/acme.dev/alice.yaml:1:5: DNAME at "alice.acme.dev." would answer for every name below it, "bob.alice.acme.dev." of zones/acme.dev/bob.alice.yaml among them: a DNAME may stand only where every name below it is this file's`}},
+		{"parent zone over a child zone", map[string]string{
+			"zones/acme.dev.yaml":    "'': {type: DNAME, value: attacker.example.}\n",
+			"zones/eu.acme.dev.yaml": "www: {type: A, value: 192.0.2.3}\n",
+		}, []string{`zones/acme.dev.yaml:1:5: DNAME at "acme.dev." would answer for every name below it, "eu.acme.dev." of zones/eu.acme.dev.yaml among them: a DNAME may stand only where every name below it is this file's`}},
+		{"over its own names only", map[string]string{
+			"zones/acme.dev.yaml":       "www: {type: A, value: 192.0.2.1}\n",
+			"zones/acme.dev/alice.yaml": "old: {type: DNAME, value: new.example.}\n",
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := fstest.MapFS{ConfigFile: {Data: []byte("company: {files: ['zones/*.yaml']}\n")}}
+			for p, d := range tc.files {
+				m[p] = &fstest.MapFile{Data: []byte(d)}
+			}
+			r, err := Load(m, LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range r.Errs {
+				if strings.Contains(e.Msg, "DNAME") {
+					got = append(got, e.Error())
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
 	}

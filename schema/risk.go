@@ -20,13 +20,14 @@ import (
 
 // Target returns the host name that a record of type typ with the canonical
 // value value (Record.Value) points at, for the types whose value names a
-// host someone else may hold: CNAME, ALIAS, NS, MX, SRV, HTTPS and SVCB. ok
+// host someone else may hold: CNAME, ALIAS, DNAME (a whole tree of names),
+// NS, MX, SRV, HTTPS and SVCB. ok
 // is false for other types and for the root "." (null MX, SRV's "no
 // service", HTTPS and SVCB's "." for the owner name itself).
 func Target(typ, value string) (target string, ok bool) {
 	var n int
 	switch typ {
-	case "CNAME", "ALIAS", "NS":
+	case "CNAME", "ALIAS", "DNAME", "NS":
 		n = 0
 	case "MX", "HTTPS", "SVCB":
 		n = 1 // after the preference or SvcPriority
