@@ -54,9 +54,8 @@ type coRule struct {
 //
 // Only a regular file counts: a symbolic link (or a link on the way to
 // it) is never followed, so a pull request cannot make it stand for a
-// file outside the repository. A file of 3 MB or more is not loaded, as
-// GitHub does not load it: its grants are none, which revokes every file,
-// and Errs says why.
+// file outside the repository. A file of 3 MB or more, which GitHub does
+// not load, is an error: read as no grants, it would revoke every file.
 func LoadCodeowners(fsys fs.FS) (*Codeowners, error) {
 	return loadCodeowners(fsys, func(p string) (bool, error) { return isRegularEntry(fsys, p) })
 }
@@ -78,9 +77,10 @@ func loadCodeowners(fsys fs.FS, regular func(p string) (bool, error)) (*Codeowne
 		}
 		data, size, err := readBounded(fsys, p, codeownersBytes-1)
 		if errors.Is(err, errTooBig) {
-			c := &Codeowners{Path: p, exact: map[string]int{}, prefix: map[string]int{}, wild: map[string][]int{}}
-			c.Errs.Add(Pos{File: p, Line: 1, Col: 1}, "CODEOWNERS is %d bytes; GitHub loads it only under 3 MB, so it grants nothing: use wildcard patterns to shorten it", size)
-			return c, nil
+			// GitHub would load no grant at all from it, which revokes
+			// every tenant (and purges them under revoked: purge): fail
+			// closed, as for a CODEOWNERS behind a link.
+			return nil, fmt.Errorf("%s is %d bytes; GitHub loads CODEOWNERS only under 3 MB, so it would grant nothing and revoke every file; nothing was read or written: use wildcard patterns to shorten it", p, size)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", p, err)

@@ -258,22 +258,27 @@ func TestLoadBoundedReads(t *testing.T) {
 func TestLoadBoundedConfigAndCodeowners(t *testing.T) {
 	m := fstest.MapFS{
 		ConfigFile:           {Data: []byte("provider: {type: zonefile}\n# " + strings.Repeat("x", configBytes) + "\n")},
-		".github/CODEOWNERS": {Data: []byte(strings.Repeat("/zones/a.yaml @alice\n", codeownersBytes/20+1))},
+		".github/CODEOWNERS": {Data: []byte("/zones/a.yaml @alice\n")},
 		"zones/a.yaml":       {Data: []byte("")},
 	}
 	r, err := Load(m, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{
-		".github/CODEOWNERS:1:1: CODEOWNERS is 3150021 bytes; GitHub loads it only under 3 MB, so it grants nothing: use wildcard patterns to shorten it",
-		"zoneward.yaml:1:1: zoneward.yaml is 1048606 bytes, more than the 1048576 zoneward reads",
-	}
+	want := []string{"zoneward.yaml:1:1: zoneward.yaml is 1048606 bytes, more than the 1048576 zoneward reads"}
 	if got := errStrings(r.Errs); !reflect.DeepEqual(got, want) {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if o := r.Owners.Owners("zones/a.yaml"); len(o) != 0 {
-		t.Errorf("an oversized CODEOWNERS granted %v", o)
+
+	// A CODEOWNERS GitHub would not load grants nothing, which would
+	// revoke every file: the repository is refused instead.
+	m[".github/CODEOWNERS"] = &fstest.MapFile{Data: []byte(strings.Repeat("/zones/a.yaml @alice\n", codeownersBytes/20+1))}
+	spy := newSpy(t, m)
+	if _, err := Load(spy, LoadOptions{}); err == nil || !strings.Contains(err.Error(), ".github/CODEOWNERS is 3150021 bytes; GitHub loads CODEOWNERS only under 3 MB, so it would grant nothing and revoke every file") {
+		t.Errorf("Load of an oversized CODEOWNERS: %v", err)
+	}
+	if n := spy.read(".github/CODEOWNERS"); n > codeownersBytes {
+		t.Errorf("read %d bytes of it", n)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +129,33 @@ func TestCheckWorkingTreeIgnoresTheReconcilersOutput(t *testing.T) {
 	write(t, dir, "README.md", "mine now\n")
 	if code, out, _ := zw(t, dir, "check", "--base", "main", "--author", "alice"); code != exitError || !strings.Contains(out, "README.md") {
 		t.Errorf("an untracked README is still a change of hers: exit %d\n%s", code, out)
+	}
+}
+
+// TestBrokenConfigStopsTheRun: a zoneward.yaml with an error (here a
+// misspelt company.files under revoked: purge) is never applied with its
+// defaults in place of what it says: the Company's file would read as
+// revoked and its records be purged. The run stops before the provider,
+// in one runner over successive revisions too, as the daemon runs.
+func TestBrokenConfigStopsTheRun(t *testing.T) {
+	dir := newRepo(t)
+	edit(t, dir, "zoneward.yaml", "revoked: freeze", "revoked: purge")
+	commitAll(t, dir, "purge")
+	r, err := newRunner(dir, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.run(context.Background(), runOptions{rev: "main", apply: true}); err != nil {
+		t.Fatal(err)
+	}
+	before := zoneFile(t, dir, "acme.dev")
+	edit(t, dir, "zoneward.yaml", "  files:", "  filez:")
+	commitAll(t, dir, "a typo")
+	_, err = r.run(context.Background(), runOptions{rev: "main", apply: true})
+	if err == nil || !strings.Contains(err.Error(), "zoneward.yaml at ") || !strings.Contains(err.Error(), "nothing was read from the provider or written") {
+		t.Fatalf("run over a broken zoneward.yaml: %v", err)
+	}
+	if after := zoneFile(t, dir, "acme.dev"); after != before {
+		t.Errorf("the zone changed:\n%s", after)
 	}
 }

@@ -220,6 +220,9 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 		l.grants = listed.grants // the same paths, config and CODEOWNERS
 	}
 	out.loaded = l
+	if err := configErrors(l.repo, l.rev); err != nil {
+		return nil, err
+	}
 	if err := r.checkState(o, l); err != nil {
 		return nil, err
 	}
@@ -276,6 +279,23 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// configErrors refuses a run over a zoneward.yaml with errors. Its
+// defaults would apply in place of what it says (a misspelt company.files
+// makes the Company's files revoked, and under revoked: purge deleted), so
+// nothing is read from the provider or written until it is fixed. A long
+// runner (the daemon) meets each revision's zoneward.yaml here first.
+func configErrors(repo *schema.Repo, rev string) error {
+	errs := repo.Errs.InFile(schema.ConfigFile)
+	if len(errs) == 0 {
+		return nil
+	}
+	at := "in the working tree"
+	if rev != "" {
+		at = "at " + shortHash(rev)
+	}
+	return fmt.Errorf("%s %s has %d problem(s), so nothing was read from the provider or written; first: %v (run zoneward check)", schema.ConfigFile, at, len(errs), errs[0])
 }
 
 // statePath is --state, else serve.state_file, relative to the repository.
