@@ -159,3 +159,20 @@ func TestBrokenConfigStopsTheRun(t *testing.T) {
 		t.Errorf("the zone changed:\n%s", after)
 	}
 }
+
+// TestCheckPrintsPathsInert: a path in a pull request can carry terminal
+// escapes; check prints it inert in every format.
+func TestCheckPrintsPathsInert(t *testing.T) {
+	dir := newRepo(t)
+	write(t, dir, "zones/a\x1b]0;owned\x07\x1b[2J.yaml", "x: {type: A, value: 192.0.2.1}\n")
+	write(t, dir, "zones/acme.dev/alice.yaml", "'':\n  type: TXT\n  value: ok\n  surprise: \"\x1b[31m\"\n")
+	for _, f := range []string{"text", "github", "json"} {
+		_, out, errOut := zw(t, dir, "check", "--format", f)
+		for i, r := range out + errOut {
+			if r != '\n' && !unicode.IsGraphic(r) {
+				t.Errorf("check --format %s printed %U at offset %d:\n%q", f, r, i, out+errOut)
+				break
+			}
+		}
+	}
+}

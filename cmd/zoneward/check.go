@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zoneward/zoneward/github"
+	"github.com/zoneward/zoneward/reconcile"
 	"github.com/zoneward/zoneward/schema"
 )
 
@@ -401,6 +401,9 @@ func warnWriters(ctx context.Context, cmd *cobra.Command, format string, gh *git
 	fmt.Fprintf(cmd.ErrOrStderr(), "zoneward: warning: %s\n", msg)
 }
 
+// writeErrors prints check's verdict. File paths and messages may carry a
+// pull request's bytes (a file named with a terminal escape, say), so text
+// goes through reconcile.Graphic and JSON through reconcile.EncodeJSON.
 func writeErrors(w io.Writer, format string, errs schema.ErrorList, files int) error {
 	switch format {
 	case "json":
@@ -417,26 +420,17 @@ func writeErrors(w io.Writer, format string, errs schema.ErrorList, files int) e
 		for _, e := range errs {
 			out.Errors = append(out.Errors, jerr{e.File, e.Line, e.Col, e.Msg})
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return reconcile.EncodeJSON(w, out)
 	case "github":
 		for _, e := range errs {
-			props := "file=" + ghProp(e.File)
-			if e.Line > 0 {
-				props += fmt.Sprintf(",line=%d", e.Line)
-			}
-			if e.Col > 0 {
-				props += fmt.Sprintf(",col=%d", e.Col)
-			}
-			if _, err := fmt.Fprintf(w, "::error %s::%s\n", props, ghData(e.Msg)); err != nil {
+			if err := ghAnnotation(w, "error", e); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	for _, e := range errs {
-		if _, err := fmt.Fprintln(w, e); err != nil {
+		if _, err := fmt.Fprintln(w, reconcile.Graphic(e.Error())); err != nil {
 			return err
 		}
 	}
@@ -448,13 +442,30 @@ func writeErrors(w io.Writer, format string, errs schema.ErrorList, files int) e
 	return err
 }
 
+// ghAnnotation writes e as a workflow command of level ("error",
+// "warning") on its file, line and column, which GitHub shows on the pull
+// request's lines.
+func ghAnnotation(w io.Writer, level string, e *schema.Error) error {
+	props := "file=" + ghProp(e.File)
+	if e.Line > 0 {
+		props += fmt.Sprintf(",line=%d", e.Line)
+	}
+	if e.Col > 0 {
+		props += fmt.Sprintf(",col=%d", e.Col)
+	}
+	_, err := fmt.Fprintf(w, "::%s %s::%s\n", level, props, ghData(e.Msg))
+	return err
+}
+
 // ghData escapes a workflow command's message as GitHub's toolkit does
-// (core/command.ts escapeData), so file text cannot end the command early.
+// (core/command.ts escapeData), so file text cannot end the command early,
+// and what remains non-graphic (terminal escapes) as reconcile.Graphic
+// does, since the same text reaches the job's log.
 func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(reconcile.Graphic(s))
 }
 
 // ghProp escapes a workflow command property (escapeProperty).
 func ghProp(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(reconcile.Graphic(s))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/zoneward/zoneward/reconcile"
 	"github.com/zoneward/zoneward/schema"
 )
 
@@ -17,18 +18,11 @@ func writeWarnings(out, errOut io.Writer, format string, warns schema.ErrorList)
 		var err error
 		switch format {
 		case "github":
-			props := "file=" + ghProp(w.File)
-			if w.Line > 0 {
-				props += fmt.Sprintf(",line=%d", w.Line)
-			}
-			if w.Col > 0 {
-				props += fmt.Sprintf(",col=%d", w.Col)
-			}
-			_, err = fmt.Fprintf(out, "::warning %s::%s\n", props, ghData(w.Msg))
+			err = ghAnnotation(out, "warning", w)
 		case "json":
-			_, err = fmt.Fprintf(errOut, "%s: warning: %s\n", w.Pos, w.Msg)
+			_, err = fmt.Fprintln(errOut, reconcile.Graphic(fmt.Sprintf("%s: warning: %s", w.Pos, w.Msg)))
 		default:
-			_, err = fmt.Fprintf(out, "%s: warning: %s\n", w.Pos, w.Msg)
+			_, err = fmt.Fprintln(out, reconcile.Graphic(fmt.Sprintf("%s: warning: %s", w.Pos, w.Msg)))
 		}
 		if err != nil {
 			return err
