@@ -2,6 +2,7 @@ package schema
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -39,9 +40,17 @@ func (c *ParseCache) Hits() int {
 }
 
 // optionsKey fingerprints what ParseFile's result depends on besides the
-// path and the content. Every field of ParseOptions is plain data, so its
-// Go syntax is a faithful key.
-func optionsKey(opts ParseOptions) string { return fmt.Sprintf("%#v", opts) }
+// path and the content. ParseOptions is data (values, slices, maps, and
+// pointers to values such as Policy.EscapedSemicolons), which JSON writes
+// by value, maps in key order; a pointer's address never enters the key.
+func optionsKey(opts ParseOptions) string {
+	b, err := json.Marshal(opts)
+	if err != nil {
+		// Unreachable for plain data; a key nothing matches is safe.
+		return fmt.Sprintf("unkeyed %p", &opts)
+	}
+	return string(b)
+}
 
 // parse returns ParseFile(path, data, opts), from the cache when it holds
 // the same file parsed under the same options. The File returned is the

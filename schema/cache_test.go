@@ -67,6 +67,16 @@ func TestParseCache(t *testing.T) {
 		t.Errorf("hits = %d: a file was reused under other options", got)
 	}
 
+	// Options that hold pointers key by value, not by address: a cache
+	// hit needs only the same settings.
+	m[ConfigFile] = &fstest.MapFile{Data: []byte("company: {files: ['zones/acme.dev.yaml']}\npolicy: {escaped_semicolons: false}\n")}
+	load()
+	hits := c.Hits()
+	load()
+	if got := c.Hits(); got != hits+3 {
+		t.Errorf("with escaped_semicolons set, a second load found %d files in the cache, want 3", got-hits)
+	}
+
 	// A deleted file leaves the cache.
 	delete(m, "zones/example.org/bob.yaml")
 	load()
