@@ -271,6 +271,9 @@ func (c *Checker) Lookup(ctx context.Context, zone string) (Delegation, error) {
 	if ok {
 		select {
 		case <-l.done:
+			if (errors.Is(l.err, context.Canceled) || errors.Is(l.err, context.DeadlineExceeded)) && ctx.Err() == nil {
+				return c.Lookup(ctx, zone) // the walker gave up, this caller has not
+			}
 			return l.d, l.err
 		case <-ctx.Done():
 			return Delegation{}, ctx.Err()
@@ -423,8 +426,8 @@ func (c *walker) ask(ctx context.Context, servers []string, name string, qtype u
 		asked++
 		r, err := c.client.Query(ctx, s, name, qtype)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, ctx.Err()
+			if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return nil, nil, err // a run that gave up says nothing of the server
 			}
 			c.mu.Lock()
 			c.dead[s] = true

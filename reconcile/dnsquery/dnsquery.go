@@ -115,6 +115,11 @@ func (c *Client) Query(ctx context.Context, server, name string, qtype uint16) (
 	if ok {
 		select {
 		case <-p.done:
+			if isContextErr(p.err) && ctx.Err() == nil {
+				// The caller that asked gave up; this one has not, and
+				// the question has left the cache: ask it again.
+				return c.Query(ctx, server, name, qtype)
+			}
 			return p.msg, p.err
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -184,6 +189,10 @@ func (c *Client) exchange(ctx context.Context, k key) (*dns.Msg, error) {
 		return nil, last
 	}
 	return nil, fmt.Errorf("%w: %s %s at %s: %v", ErrNoAnswer, k.name, dns.TypeToString[k.qtype], k.server, last)
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // withPort adds DNS's port to a server given without one.

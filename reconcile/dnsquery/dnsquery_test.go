@@ -308,3 +308,36 @@ func TestResolversFrom(t *testing.T) {
 		t.Error("a resolv.conf without nameservers was accepted")
 	}
 }
+
+// TestWaiterOutlivesTheAsker: a caller waiting on a question another
+// caller asked gets an answer when the asker gives up, not the asker's
+// cancellation.
+func TestWaiterOutlivesTheAsker(t *testing.T) {
+	release := make(chan struct{})
+	s := startServer(t, func(w dns.ResponseWriter, q *dns.Msg) {
+		<-release
+		answerA(w, q)
+	})
+	c := &Client{}
+	askerCtx, cancel := context.WithCancel(context.Background())
+	asked := make(chan error, 1)
+	go func() {
+		_, err := c.Query(askerCtx, s.addr, "shared.test.", dns.TypeA)
+		asked <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the asker is in flight
+	waited := make(chan error, 1)
+	go func() {
+		_, err := c.Query(context.Background(), s.addr, "shared.test.", dns.TypeA)
+		waited <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the waiter waits on the asker's question
+	cancel()
+	if err := <-asked; !errors.Is(err, context.Canceled) {
+		t.Fatalf("asker: %v", err)
+	}
+	close(release)
+	if err := <-waited; err != nil {
+		t.Errorf("the waiter got %v; its own context was live", err)
+	}
+}
