@@ -37,6 +37,8 @@ type serveSetup struct {
 	metrics bool
 	// logw receives the daemon's log (default: discarded).
 	logw io.Writer
+	// branch is serve's --branch (default main).
+	branch string
 }
 
 // startServeWith is startServe with its parts replaceable.
@@ -67,7 +69,7 @@ func startServeWith(t *testing.T, setup serveSetup) *served {
 	ready := make(chan string, 2)
 	s := &served{t: t, work: work, zones: filepath.Join(dir, ".zoneward", "zones"), cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		s.done <- runServe(ctx, &globals{repo: dir}, &serveOptions{remote: remote, listen: "127.0.0.1:0", ready: ready, timeouts: setup.timeouts}, logw)
+		s.done <- runServe(ctx, &globals{repo: dir}, &serveOptions{remote: remote, listen: "127.0.0.1:0", ready: ready, timeouts: setup.timeouts, branch: setup.branch}, logw)
 	}()
 	for i := 0; i < 1 || (setup.metrics && i < 2); i++ {
 		select {

@@ -20,11 +20,14 @@ import (
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
+
+	"github.com/zoneward/zoneward/schema"
 )
 
 type serveOptions struct {
 	remote     string
 	listen     string
+	branch     string // the branch whose zoneward.yaml is read first
 	sweepBatch int
 	// ready, when set (tests), receives the listening address, then the
 	// metrics listener's when serve.metrics_listen is set.
@@ -88,8 +91,25 @@ zone being applied finish, then exits.`,
 	f := cmd.Flags()
 	f.StringVar(&o.remote, "remote", "", "clone the zones repository from `URL` when --repo has none")
 	f.StringVar(&o.listen, "listen", "", "listen on `ADDR` (default serve.listen, :8080)")
+	f.StringVar(&o.branch, "branch", "main", "read zoneward.yaml first from `BRANCH`; its serve.branch, when another, is then the one reconciled")
 	f.IntVar(&o.sweepBatch, "sweep-batch", 0, "zones per sweep, so a large estate is swept over several runs at the provider's rate (default: what the provider's budget allows between two runs of an @every schedule; else all)")
 	return cmd
+}
+
+// configAt reads and checks zoneward.yaml of the repository at dir at
+// revision rev, and nothing else.
+func configAt(dir, rev string) (schema.Config, error) {
+	fsys, _, _, err := openRepo(&globals{repo: dir, rev: rev})
+	if err != nil {
+		return schema.Config{}, err
+	}
+	defer closeFS(fsys)
+	data, err := schema.ReadConfigFile(fsys)
+	if err != nil {
+		return schema.Config{}, err
+	}
+	cfg, errs := schema.ParseConfig(data)
+	return cfg, errs.Err()
 }
 
 func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ Write([]byte) (int, error) }) error {
@@ -102,28 +122,35 @@ func runServe(ctx context.Context, g *globals, o *serveOptions, logw interface{ 
 	if err != nil {
 		return err
 	}
-	cfgBranch := "main"
+	cfgBranch := o.branch
+	if cfgBranch == "" {
+		cfgBranch = "main"
+	}
 	fetch := func(ctx context.Context) (string, error) { return fetchBranch(ctx, repo, cfgBranch, auth) }
 	rev, err := fetch(ctx)
 	if err != nil {
 		return err
 	}
+	cfg, err := configAt(g.repo, rev)
+	if err != nil {
+		return err
+	}
+	if b := cfg.Serve.Branch; b != "" && b != cfgBranch {
+		// The branch reconciled is another: its own zoneward.yaml says
+		// how (provider, secrets, listeners), not the first branch's.
+		cfgBranch = b
+		if rev, err = fetch(ctx); err != nil {
+			return err
+		}
+		if cfg, err = configAt(g.repo, rev); err != nil {
+			return err
+		}
+	}
 	r, err := newRunner(g.repo, rev)
 	if err != nil {
 		return err
 	}
-	l, err := load(ctx, &globals{repo: g.repo, rev: rev}, nil)
-	if err != nil {
-		return err
-	}
-	defer l.close()
-	sc := l.repo.Config.Serve
-	if sc.Branch != "" && sc.Branch != cfgBranch {
-		cfgBranch = sc.Branch
-		if rev, err = fetch(ctx); err != nil {
-			return err
-		}
-	}
+	sc := cfg.Serve
 	secret := os.Getenv(sc.WebhookSecretEnv)
 	if secret == "" {
 		return fmt.Errorf("serve.webhook_secret_env names %s, which is not set: webhooks cannot be verified without it", sc.WebhookSecretEnv)

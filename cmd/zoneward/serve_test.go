@@ -212,3 +212,36 @@ func TestServeWebhookRefusals(t *testing.T) {
 		t.Errorf("refused webhooks caused failed runs:\n%s", m)
 	}
 }
+
+// TestServeOtherBranch: a repository without main is served from the
+// branch --branch names, and with serve.branch naming another branch the
+// daemon reconciles that one, under that branch's own zoneward.yaml.
+func TestServeOtherBranch(t *testing.T) {
+	var work string
+	s := startServeWith(t, serveSetup{
+		prepare: func(t *testing.T, w string) {
+			work = w
+			edit(t, w, "zoneward.yaml", "policy:\n", "serve:\n  branch: live\n\npolicy:\n")
+			commitAll(t, w, "reconcile the live branch")
+		},
+		bare: func(t *testing.T, origin string) {
+			git(t, work, "push", "-q", "origin", "main:staging")
+			git(t, work, "checkout", "-q", "-b", "live")
+			edit(t, work, "zones/acme.dev/alice.yaml", "192.0.2.100", "192.0.2.177")
+			commitAll(t, work, "live differs from main")
+			git(t, work, "push", "-q", "origin", "live")
+			git(t, origin, "symbolic-ref", "HEAD", "refs/heads/live")
+			git(t, work, "push", "-q", "origin", ":main") // no main at all
+		},
+		branch: "staging",
+	})
+	s.waitRuns(0)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if z, err := os.ReadFile(filepath.Join(s.zones, "acme.dev.zone")); err == nil && strings.Contains(string(z), "192.0.2.177") {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("the live branch was not applied:\n%s", s.metrics())
+}
