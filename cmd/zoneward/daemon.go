@@ -71,11 +71,15 @@ type daemon struct {
 
 // maxBodies bounds the webhook bodies read at once. Each may hold up to
 // GitHub's 25 MB until its signature is checked, so this bounds what
-// unauthenticated senders can make the daemon hold to 4 × 25 MB. GitHub
-// delivers a repository's events one by one, and a delivery's body
-// arrives in milliseconds, so four slots are never all taken by GitHub; a
-// delivery refused with 503 shows in the webhook's Recent Deliveries and
-// its changes are applied by the next push or sweep.
+// unauthenticated senders can make the daemon hold to 4 × 25 MB, and each
+// slot for at most bodyTimeout. GitHub delivers a repository's events one
+// by one, and a delivery's body arrives in milliseconds, so GitHub alone
+// never takes the four. A sender who can reach the listener can keep
+// them taken, five seconds at a time: a delivery refused meanwhile with
+// 503 shows in the webhook's Recent Deliveries, and its changes are
+// applied by the next push or sweep. In production a reverse proxy that
+// buffers request bodies in front of the daemon takes that load instead
+// (see the README).
 const maxBodies = 4
 
 func newDaemon(r *runner, branch string, secret []byte, log *slog.Logger) *daemon {
@@ -219,6 +223,10 @@ func (d *daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// bodyTimeout bounds the reading of one webhook body. GitHub's are at most
+// 25 MB and arrive from its datacentres in well under a second.
+const bodyTimeout = 5 * time.Second
+
 func (d *daemon) webhook(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
@@ -234,6 +242,9 @@ func (d *daemon) webhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "busy: too many webhook bodies being read", http.StatusServiceUnavailable)
 		return
 	}
+	// GitHub sends a delivery's body at once; a sender trickling one holds
+	// a reading slot only this long, not the server's whole read timeout.
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
 	event, delivery, payload, err := github.VerifyWebhook(r, d.secret)
 	<-d.bodies
 	var tooLarge *http.MaxBytesError
