@@ -146,3 +146,37 @@ func scrape(t *testing.T, d *daemon) string {
 	}
 	return rec.Body.String()
 }
+
+// TestSweepRetriesWhatFailed: a zone a sweep failed to apply is swept
+// again by the next sweep, whatever the batch.
+func TestSweepRetriesWhatFailed(t *testing.T) {
+	dir := newRepo(t)
+	r, err := newRunner(dir, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bob's file breaks: example.org's apply fails (its file is held back).
+	edit(t, dir, "zones/example.org.yaml", "198.51.100.7", "not-an-address")
+	commitAll(t, dir, "bob's typo")
+	only := func(z string) func(*loaded, []string) []string {
+		return func(*loaded, []string) []string { return []string{z} }
+	}
+	out, err := r.run(context.Background(), runOptions{rev: "main", apply: true, pick: only("example.org.")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.result.Err() == nil {
+		t.Fatal("the sweep of the broken zone did not fail")
+	}
+	out, err = r.run(context.Background(), runOptions{rev: "main", pick: only("acme.dev.")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var planned []string
+	for _, zp := range out.plan.Zones {
+		planned = append(planned, zp.Zone)
+	}
+	if fmt.Sprint(planned) != "[acme.dev. example.org.]" {
+		t.Errorf("the next sweep planned %v, want its batch and the zone that failed", planned)
+	}
+}

@@ -207,7 +207,14 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 			if err != nil {
 				return nil, err
 			}
-			zones = o.pick(listed, all)
+			// The batch, and the zones an earlier run failed: a sweep's
+			// failure (a revocation it found, say) must not wait for the
+			// batch to come round again.
+			state, err := incremental.LoadState(r.statePath(o, listed))
+			if err != nil {
+				return nil, err
+			}
+			zones = uniq(append(o.pick(listed, all), state.Retry()...))
 		}
 		sel := inSet(zones)
 		if parseAll {
@@ -259,16 +266,12 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 	out.result = eng.Apply(ctx, out.plan, o.force)
 	next := state
 	if l.rev != "" && (mode == modeFull || mode == modeSince) {
-		failed := map[string]string{}
-		for _, z := range out.result.Zones {
-			switch {
-			case z.Err != nil:
-				failed[z.Zone] = z.Err.Error()
-			case z.Unsafe != nil:
-				failed[z.Zone] = z.Unsafe.Error()
-			}
-		}
-		next = state.Advance(l.rev, zones, mode == modeFull || out.scope.Full, failed, time.Now())
+		next = state.Advance(l.rev, zones, mode == modeFull || out.scope.Full, failedZones(out.result), time.Now())
+	} else if l.rev != "" {
+		// --zone and sweeps apply some zones only: the revision stays,
+		// but what they found failing is retried by the next run, and
+		// what they applied is no longer waiting.
+		next = state.Retried(zones, failedZones(out.result), time.Now())
 	}
 	if r.delegation != nil {
 		next.Delegated = r.delegation.History.(*delegation.MemoryHistory).Zones()
@@ -279,6 +282,20 @@ func (r *runner) run(ctx context.Context, o runOptions) (*runOutcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// failedZones are the zones of res that failed or were refused, with why.
+func failedZones(res *reconcile.Result) map[string]string {
+	failed := map[string]string{}
+	for _, z := range res.Zones {
+		switch {
+		case z.Err != nil:
+			failed[z.Zone] = z.Err.Error()
+		case z.Unsafe != nil:
+			failed[z.Zone] = z.Unsafe.Error()
+		}
+	}
+	return failed
 }
 
 // configErrors refuses a run over a zoneward.yaml with errors. Its

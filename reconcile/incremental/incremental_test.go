@@ -2,6 +2,7 @@ package incremental_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -250,5 +251,21 @@ func TestStateLinksRefused(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(elsewhere); len(ents) != 1 {
 		t.Errorf("the link's target holds %v", ents)
+	}
+}
+
+func TestStateRetried(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	s := incremental.State{Revision: "r1", Failed: map[string]string{"a.": "old", "b.": "old"}}
+	n := s.Retried([]string{"a.", "c."}, map[string]string{"c.": "boom"}, now)
+	if n.Revision != "r1" {
+		t.Errorf("a partial run moved the revision to %q", n.Revision)
+	}
+	want := map[string]string{"b.": "old", "c.": "boom"} // a. applied now; b. not in the run
+	if fmt.Sprint(n.Failed) != fmt.Sprint(want) {
+		t.Errorf("failed = %v, want %v", n.Failed, want)
+	}
+	if s.Failed["a."] != "old" {
+		t.Errorf("Retried changed its receiver")
 	}
 }

@@ -86,6 +86,32 @@ func (s State) Advance(rev string, zones []string, full bool, failed map[string]
 	return n
 }
 
+// Retried returns the state after a run over zones only (named zones, or
+// a sweep's batch) in which failed zones failed: the revision is not
+// advanced, since the other zones were not applied; zones that failed are
+// retried by the next run, and zones of the run that did not fail no
+// longer are.
+func (s State) Retried(zones []string, failed map[string]string, now time.Time) State {
+	n := s
+	n.Failed = map[string]string{}
+	for z, e := range s.Failed {
+		n.Failed[z] = e
+	}
+	for _, z := range zones {
+		delete(n.Failed, z)
+	}
+	for z, e := range failed {
+		n.Failed[z] = e
+	}
+	if len(n.Failed) == 0 {
+		n.Failed = nil
+	}
+	if len(zones) > 0 {
+		n.Updated = now.UTC()
+	}
+	return n
+}
+
 // Save writes s to path in one atomic write (outdir.Temp), so a crash
 // leaves either the old state or the new one, never a torn file, and the
 // new one is durable when Save returns. The directory is created when
