@@ -52,6 +52,7 @@ type appTransport struct {
 	app     App
 	key     *rsa.PrivateKey
 	mintURL string
+	apiHost string // the only host the token is ever sent to
 	// scope narrows each token to the zones repository, whatever else the
 	// installation may reach.
 	scope []byte
@@ -77,7 +78,7 @@ func newAppTransport(app App, api *url.URL, repo string, base http.RoundTripper)
 	}
 	u := api.JoinPath("app", "installations", strconv.FormatInt(app.InstallationID, 10), "access_tokens")
 	scope, _ := json.Marshal(map[string][]string{"repositories": {repo}})
-	return &appTransport{app: app, key: key, mintURL: u.String(), scope: scope, base: base}, nil
+	return &appTransport{app: app, key: key, mintURL: u.String(), apiHost: api.Host, scope: scope, base: base}, nil
 }
 
 func parseRSAKey(data []byte) (*rsa.PrivateKey, error) {
@@ -108,6 +109,11 @@ func parseRSAKey(data []byte) (*rsa.PrivateKey, error) {
 
 // RoundTrip implements http.RoundTripper.
 func (t *appTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != t.apiHost {
+		// A redirect to another host (an archive download, say) gets no
+		// token: it is the installation's, and only GitHub's API may see it.
+		return t.base.RoundTrip(req)
+	}
 	tok, err := t.current(req)
 	if err != nil {
 		return nil, err

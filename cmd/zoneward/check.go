@@ -248,6 +248,11 @@ func checkPullRequest(cmd *cobra.Command, g *globals, o *checkOptions, l *loaded
 			if err != nil {
 				return nil, err
 			}
+			// The list is the pull request's now; a push since the event
+			// would make it another's than the head judged.
+			if n := len(commits); n == 0 || !strings.EqualFold(commits[n-1].SHA, ev.HeadSHA) {
+				return nil, fmt.Errorf("the commits of pull request #%d do not end at the head commit %s of the event (pushed to since?); run the check again", ev.Number, ev.HeadSHA)
+			}
 			for _, c := range commits {
 				for _, who := range []struct{ role, login string }{{"author", c.Author}, {"committer", c.Committer}} {
 					switch {

@@ -191,11 +191,13 @@ func TestWorkflowCheckEveryCommitsAuthor(t *testing.T) {
 	pr.useGitHub(t, srv)
 	pr.event(t, "alice")
 
-	srv.AddPullCommit(7, githubtest.PullCommit{SHA: pr.head, Author: "alice", Committer: "web-flow"})
+	head := githubtest.PullCommit{SHA: pr.head, Author: "alice", Committer: "web-flow"}
+	srv.SetPullCommits(7, head)
 	if code, out, errOut := zw(t, pr.runner, "check", "--rev", pr.head); code != 0 {
 		t.Fatalf("alice's own commit, committed by GitHub's web-flow: exit %d\n%s%s", code, out, errOut)
 	}
-	srv.AddPullCommit(7, githubtest.PullCommit{SHA: "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1", Author: "erin", Committer: "erin"})
+	erin := githubtest.PullCommit{SHA: "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1", Author: "erin", Committer: "erin"}
+	srv.SetPullCommits(7, erin, head)
 	code, out, errOut := zw(t, pr.runner, "check", "--rev", pr.head)
 	if code != exitError || !strings.Contains(out, "::error file=zones/acme.dev/alice.yaml::@erin may not change this file") ||
 		!strings.Contains(out, "@erin authored or committed e1e1e1e1e1e1 in this pull request") {
@@ -204,9 +206,15 @@ func TestWorkflowCheckEveryCommitsAuthor(t *testing.T) {
 	if strings.Contains(out, "@alice may not") {
 		t.Errorf("alice was refused her own file:\n%s", out)
 	}
-	srv.AddPullCommit(7, githubtest.PullCommit{SHA: "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", Author: "", Committer: "alice"})
+	srv.SetPullCommits(7, erin, githubtest.PullCommit{SHA: "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", Author: "", Committer: "alice"}, head)
 	if _, out, _ := zw(t, pr.runner, "check", "--rev", pr.head); !strings.Contains(out, "the email of commit 0b0b0b0b0b0b's author is linked to no GitHub account") {
 		t.Errorf("a commit linked to no account was not refused:\n%s", out)
+	}
+	// A push since the event: the commits end elsewhere than the head
+	// judged, so who wrote the head cannot be told.
+	srv.SetPullCommits(7, head, githubtest.PullCommit{SHA: "f00df00df00df00df00df00df00df00df00df00d", Author: "alice", Committer: "alice"})
+	if code, _, errOut := zw(t, pr.runner, "check", "--rev", pr.head); code != exitError || !strings.Contains(errOut, "do not end at the head commit") {
+		t.Errorf("commits ending past the head: exit %d\n%s", code, errOut)
 	}
 	// GitHub failing: the commits cannot be read, so nothing passes.
 	srv.FailPath("/pulls/", 502)

@@ -247,6 +247,13 @@ func (s *Server) AddPullCommit(pr int, c PullCommit) {
 	s.commits[pr] = append(s.commits[pr], c)
 }
 
+// SetPullCommits makes cs, oldest first, the commits of pull request pr.
+func (s *Server) SetPullCommits(pr int, cs ...PullCommit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commits[pr] = append([]PullCommit(nil), cs...)
+}
+
 // AddApp installs the GitHub App id on the organization as installation
 // installationID; key verifies the JWTs the App signs. Once an App is
 // added, every request needs a valid token: the one given to
