@@ -76,10 +76,10 @@ func (providerCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c providerCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, v := range providerStats(c.p) {
+		// Retries and rate-limited answers are requests of some kind too:
+		// counters of their own, so that a sum over kinds counts each
+		// request once.
 		switch k {
-		case "total":
-			// The sum of the kinds: a sample of it would count every
-			// request twice in sum(zoneward_provider_requests_total).
 		case "retries":
 			ch <- prometheus.MustNewConstMetric(retriesDesc, prometheus.CounterValue, float64(v))
 		case "rate_limited":

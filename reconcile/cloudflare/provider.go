@@ -121,8 +121,8 @@ func (p *Provider) Budget() (requests int, per time.Duration) {
 func (p *Provider) Stats() Stats { return p.c.tr.stats() }
 
 // Requests implements reconcile.RequestCounter: Stats by its JSON names
-// ("records_list", "batch", …), without the total, which would count every
-// request twice in a sum.
+// ("records_list", "batch", …). Retries and rate-limited answers are also
+// counted among the kinds; the total is left out.
 func (p *Provider) Requests() map[string]int {
 	s := p.Stats()
 	return map[string]int{

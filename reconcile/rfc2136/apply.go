@@ -465,9 +465,6 @@ func pack(zone string, gs []group) ([]*dns.Msg, error) {
 		cur.Ns = append(cur.Ns, g.update...)
 		size += n
 	}
-	if len(msgs) == 0 && len(gs) > 0 {
-		return nil, errors.New("nothing to send")
-	}
 	return msgs, nil
 }
 

@@ -289,9 +289,10 @@ func (p *Provider) transfer(ctx context.Context, zone string) ([]dns.RR, error) 
 		}
 		return nil, fmt.Errorf("reading %s: connecting to %s: %w", zone, p.server, err)
 	}
-	// A cancelled run ends the transfer at once: the deadline in the past
-	// fails the pending read.
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	// A cancelled run ends the transfer: closing the connection fails the
+	// pending read (a deadline would not hold, since the transfer sets its
+	// own before each message).
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	t := &dns.Transfer{Conn: &dns.Conn{Conn: conn}, ReadTimeout: p.timeout, WriteTimeout: p.timeout,
 		TsigSecret: map[string]string{p.keyName: p.secret}}
@@ -325,8 +326,11 @@ func (p *Provider) transfer(ctx context.Context, zone string) ([]dns.RR, error) 
 		if failed == nil && len(rrs) > maxZoneRecords {
 			failed = fmt.Errorf("the zone has more than %d records", maxZoneRecords)
 		}
+		if failed == nil && ctx.Err() != nil {
+			failed = ctx.Err()
+		}
 		if failed != nil {
-			conn.SetDeadline(time.Unix(1, 0))
+			conn.Close() // ends the transfer; what is left in ch is drained
 		}
 	}
 	if ctx.Err() != nil {
