@@ -13,7 +13,7 @@ type Grant struct {
 	Active  bool
 	Company bool     // listed in company.files
 	Owners  []string // CODEOWNERS owners of the file, as written
-	Tenants []string // Owners that are not Company admins and (where checked) still have write access
+	Tenants []string // Owners that are not Company admins and (where checked) still have the access github.access names
 	Reason  string   // why a file is revoked; empty when active
 }
 
@@ -24,7 +24,7 @@ const (
 	ReasonNoAccess   = "no owner still has the repository access github.access requires"
 	// ReasonUnknown: with access checks on, the only tenant owners are
 	// not GitHub users or teams (an email address, a malformed name), so
-	// nobody can be shown to hold write access.
+	// nobody can be shown to hold the access github.access names.
 	ReasonUnknown = "no owner is a known GitHub user or team"
 )
 
@@ -32,7 +32,7 @@ const (
 // "@login" or "@org/team-slug".
 var handleRE = regexp.MustCompile(`^@[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9._-]+)?$`)
 
-// Access checks which CODEOWNERS owners still have write access to the
+// Access checks which CODEOWNERS owners still have the access github.access names to the
 // zones repository. It is the seam for remote checks (GitHub): a nil
 // Access means CODEOWNERS alone decides.
 type Access interface {
@@ -44,7 +44,7 @@ type Access interface {
 
 // Grants decides every file's state per docs/product.md: a file is active when
 // company.files lists it, or when CODEOWNERS gives it an owner who is not a
-// Company admin and (with acc) still has write access. Otherwise it is
+// Company admin and (with acc) still has the access github.access names. Otherwise it is
 // revoked. An error from acc is returned as is: the caller must stop before
 // writing rather than treat every file as revoked.
 func (r *Repo) Grants(ctx context.Context, acc Access) (map[string]Grant, error) {

@@ -152,7 +152,7 @@ func Load(fsys fs.FS, opts LoadOptions) (*Repo, error) {
 	if opts.ProviderTypes != nil {
 		popts.ProviderTypes = opts.ProviderTypes(r.Config.Provider.Type)
 		if popts.ProviderTypes == nil {
-			r.Errs.Add(Pos{File: ConfigFile, Line: 1}, "unknown provider type %q (use zonefile or cloudflare)", r.Config.Provider.Type)
+			r.Errs.Add(Pos{File: ConfigFile, Line: 1}, "unknown provider type %q (use zonefile, cloudflare or rfc2136)", r.Config.Provider.Type)
 		}
 	}
 	if opts.ProviderLimits != nil {

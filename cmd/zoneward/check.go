@@ -193,7 +193,9 @@ func checkPullRequest(cmd *cobra.Command, g *globals, o *checkOptions, l *loaded
 		return nil, fmt.Errorf("--base: %w", err)
 	}
 	defer closeFS(base)
-	baseRepo, err := schema.Load(base, schema.LoadOptions{})
+	// The base's configuration and grants are what is needed of it: its
+	// zone files are listed (for paths), not parsed.
+	baseRepo, err := schema.Load(base, schema.LoadOptions{Zones: func(string) bool { return false }})
 	if err != nil {
 		return nil, fmt.Errorf("--base %s: %w", o.base, err)
 	}
@@ -258,7 +260,7 @@ func checkPullRequest(cmd *cobra.Command, g *globals, o *checkOptions, l *loaded
 					switch {
 					case who.role == "committer" && who.login == github.WebFlow:
 					case who.login == "":
-						unlinked = append(unlinked, fmt.Sprintf("%s's %s", shortSHA(c.SHA), who.role))
+						unlinked = append(unlinked, fmt.Sprintf("%s's %s", shortHash(c.SHA), who.role))
 					case !slices.Contains(logins, who.login):
 						logins = append(logins, who.login)
 						by[who.login] = c.SHA
@@ -281,7 +283,7 @@ func checkPullRequest(cmd *cobra.Command, g *globals, o *checkOptions, l *loaded
 		}
 		for i := range aerrs {
 			if sha, ok := by[login]; ok {
-				aerrs[i].Msg += fmt.Sprintf(" (@%s authored or committed %s in this pull request, and every contributor must own what it changes)", login, shortSHA(sha))
+				aerrs[i].Msg += fmt.Sprintf(" (@%s authored or committed %s in this pull request, and every contributor must own what it changes)", login, shortHash(sha))
 			}
 		}
 		errs = append(errs, aerrs...)
@@ -353,8 +355,6 @@ func mergeBase(dir, a, b string) (string, error) {
 	}
 	return bases[0].Hash.String(), nil
 }
-
-func shortSHA(sha string) string { return sha[:min(len(sha), 12)] }
 
 // tenantOwners lists the CODEOWNERS owners of paths that company.admins
 // does not list: tenants, as grants count them.
