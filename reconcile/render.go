@@ -253,7 +253,7 @@ var mdEscaper = strings.NewReplacer(
 func mdOwners(owners []string) string {
 	out := make([]string, len(owners))
 	for i, o := range owners {
-		if mention.MatchString(o) {
+		if IsMention(o) {
 			out[i] = o
 		} else {
 			out[i] = mdEscape(o)
@@ -262,8 +262,12 @@ func mdOwners(owners []string) string {
 	return strings.Join(out, " ")
 }
 
-// mention is GitHub's form of a login or a team slug, and nothing else: no
-// character in it means anything in Markdown but the mention itself.
+// IsMention reports whether owner, a CODEOWNERS owner, is in GitHub's
+// form of a login or a team ("@login", "@org/team") and nothing else: no
+// character of it means anything in Markdown but the mention itself, so it
+// may be written as it is where the owners are to be notified.
+func IsMention(owner string) bool { return mention.MatchString(owner) }
+
 var mention = regexp.MustCompile(`^@[A-Za-z0-9][A-Za-z0-9-]{0,38}(/[A-Za-z0-9][A-Za-z0-9_-]{0,99})?$`)
 
 // Graphic returns s with each rune that is not graphic (control

@@ -260,10 +260,6 @@ func (f Finding) IssueTitle() string {
 	return t
 }
 
-// mention matches a CODEOWNERS owner that GitHub links and notifies:
-// "@login" or "@org/team". Other owners (e-mail addresses) are quoted.
-var mention = regexp.MustCompile(`^@[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})(?:/[A-Za-z0-9_.-]{1,100})?$`)
-
 // IssueBody is the Markdown body of f's issue, marker first. It names the
 // record, its file:line and what was found, and mentions the file's owners.
 // Every name and value is in a code span, where GitHub renders no Markdown
@@ -281,7 +277,7 @@ func (f Finding) IssueBody() string {
 		b.WriteString(" none")
 	}
 	for _, o := range f.Owners {
-		if mention.MatchString(o) {
+		if reconcile.IsMention(o) { // GitHub notifies them; other owners are quoted
 			b.WriteString(" " + o)
 		} else {
 			b.WriteString(" " + code(o))
