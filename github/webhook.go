@@ -57,16 +57,25 @@ func VerifyWebhook(r *http.Request, secret []byte) (eventType, deliveryID string
 	return eventType, gogithub.DeliveryID(r), payload, nil
 }
 
-// readBody reads at most maxPayload bytes of r's body; a declared length
-// over the limit is refused before anything is read, and in both cases the
-// error is an *http.MaxBytesError. The buffer grows with what arrives, never
-// to what a sender merely declares: an unauthenticated client claiming 25
-// MB and sending a trickle holds a few bytes, not 25 MB.
+// readBody reads at most maxPayload bytes of r's body. A body that
+// declares its length is read into one buffer of that size, so that a 25
+// MB payload costs 25 MB and not the doubling of a growing buffer (the
+// caller bounds how many are read at once, so the sum is bounded too); a
+// declared length over the limit is refused before anything is read. In
+// both cases the error is an *http.MaxBytesError.
 func readBody(r *http.Request) ([]byte, error) {
 	if r.ContentLength > maxPayload {
 		return nil, &http.MaxBytesError{Limit: maxPayload}
 	}
-	return io.ReadAll(http.MaxBytesReader(nil, r.Body, maxPayload))
+	body := http.MaxBytesReader(nil, r.Body, maxPayload)
+	if r.ContentLength <= 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // defaultDeliveries is how many deliveries a zero Deliveries remembers.
