@@ -272,13 +272,11 @@ func markers(t *testing.T, srv *dnstest.Server, zone string) int {
 	return n
 }
 
-// TestRFC2136Status: the delegation block is wired: status reads the
-// delegation at a fake TLD and shows it, and a zone delegated elsewhere is
-// not active.
-func TestRFC2136Status(t *testing.T) {
-	h := dnstest.StartHierarchy(t, "test.")
-	srv := dnstest.Start(t, dnstest.BIND, dnstest.Options{Zones: []dnstest.Zone{{Name: "shop.test."}}})
-	t.Setenv(tsigEnv, srv.Key.Secret)
+// delegatedRepo is a zones repository holding shop.test., served by srv,
+// with the delegation check walking from h's root; extra adds keys to the
+// delegation block.
+func delegatedRepo(t *testing.T, h *dnstest.Hierarchy, srv *dnstest.Server, extra string) string {
+	t.Helper()
 	dir := t.TempDir()
 	git(t, dir, "init", "-q", "-b", "main")
 	write(t, dir, "zoneward.yaml", fmt.Sprintf(`provider:
@@ -286,14 +284,25 @@ func TestRFC2136Status(t *testing.T) {
   server: %s
   tsig: {name: %s, secret_env: %s}
   nameservers: [ns1.company.test., ns2.company.test.]
-  delegation: {roots: [%s], port: %d, timeout: 1s}
+  delegation: {roots: [%s], port: %d, timeout: 1s%s}
 company:
   admins: ["@company"]
   files: ["zones/*.yaml"]
-`, srv.Addr, srv.Key.Name, tsigEnv, h.Roots()[0], h.Port))
+`, srv.Addr, srv.Key.Name, tsigEnv, h.Roots()[0], h.Port, extra))
 	write(t, dir, ".github/CODEOWNERS", "/zones/ @company\n")
 	write(t, dir, "zones/shop.test.yaml", "www: {type: A, value: 192.0.2.1}\n")
 	commitAll(t, dir, "zones")
+	return dir
+}
+
+// TestRFC2136Status: the delegation block is wired: status reads the
+// delegation at a fake TLD and shows it, and a zone delegated elsewhere is
+// not active.
+func TestRFC2136Status(t *testing.T) {
+	h := dnstest.StartHierarchy(t, "test.")
+	srv := dnstest.Start(t, dnstest.BIND, dnstest.Options{Zones: []dnstest.Zone{{Name: "shop.test."}}})
+	t.Setenv(tsigEnv, srv.Key.Secret)
+	dir := delegatedRepo(t, h, srv, "")
 
 	if err := h.Delegate("shop.test.", "ns1.company.test.", "ns2.company.test."); err != nil {
 		t.Fatal(err)
@@ -328,21 +337,7 @@ func TestRFC2136StatusDNSSEC(t *testing.T) {
 	ours := []string{"ns1.company.test.", "ns2.company.test."}
 	srv := dnstest.Start(t, dnstest.BIND, dnstest.Options{Zones: []dnstest.Zone{{Name: "shop.test.", NS: ours, Signed: true}}})
 	t.Setenv(tsigEnv, srv.Key.Secret)
-	dir := t.TempDir()
-	git(t, dir, "init", "-q", "-b", "main")
-	write(t, dir, "zoneward.yaml", fmt.Sprintf(`provider:
-  type: rfc2136
-  server: %s
-  tsig: {name: %s, secret_env: %s}
-  nameservers: [ns1.company.test., ns2.company.test.]
-  delegation: {roots: [%s], port: %d, timeout: 1s, dnssec: true}
-company:
-  admins: ["@company"]
-  files: ["zones/*.yaml"]
-`, srv.Addr, srv.Key.Name, tsigEnv, h.Roots()[0], h.Port))
-	write(t, dir, ".github/CODEOWNERS", "/zones/ @company\n")
-	write(t, dir, "zones/shop.test.yaml", "www: {type: A, value: 192.0.2.1}\n")
-	commitAll(t, dir, "zones")
+	dir := delegatedRepo(t, h, srv, ", dnssec: true")
 	if err := h.Delegate("shop.test.", ours...); err != nil {
 		t.Fatal(err)
 	}

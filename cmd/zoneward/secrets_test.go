@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,19 +37,7 @@ func seedAttacks(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	git(t, dir, "checkout", "-q", "-b", "pr")
-	var bomb strings.Builder
-	bomb.WriteString("r0: &r {type: A, values: [")
-	for i := range 1000 {
-		if i > 0 {
-			bomb.WriteString(", ")
-		}
-		bomb.WriteString("10.1." + strconv.Itoa(i/250) + "." + strconv.Itoa(i%250+1))
-	}
-	bomb.WriteString("]}\n")
-	for i := range 1000 {
-		bomb.WriteString("n" + strconv.Itoa(i) + ": *r\n")
-	}
-	write(t, dir, "zones/acme.dev/alice.yaml", bomb.String())
+	write(t, dir, "zones/acme.dev/alice.yaml", aliasBomb(1000))
 	write(t, dir, "zones/acme.dev/erin.yaml", "'':\n  type: TXT\n  value: "+strings.Repeat("x", 70000)+"\n"+
 		"'*':\n  type: NS\n  value: ns1.evil.example.net.\na_b:\n  type: A\n  value: 192.0.2.9\n")
 	write(t, dir, "zones/example.org.yaml", "www:\n  type: A\n  value: 192.0.2.1\n---\nlost:\n  type: A\n  value: 192.0.2.2\n")
